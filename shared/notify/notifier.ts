@@ -1,0 +1,141 @@
+/**
+ * The one notifier: a typed notification rendered for every SNS protocol and published to the one topic.
+ *
+ * SNS facts (SNS developer guide, "Publish" API reference and "Sending custom platform-specific payloads"):
+ * with MessageStructure=json the message is a JSON object of per-protocol bodies, `default` required; the subject is
+ * at most 100 characters (e-mail subject line); the message at most 256 KB. MessageAttributes feed subscription
+ * filter policies. The `https` body follows the Amazon Q Developer in chat applications (AWS Chatbot) custom
+ * notification schema (admin guide, "Custom notifications"): version "1.0", source "custom", content.description
+ * required; a malformed body is dropped silently by the service, so it is checked by tests.
+ */
+import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Link {
+  label: string;
+  url: string;
+}
+
+export interface Notification {
+  severity: Severity;
+  /** A dotted machine name, e.g. `lifecycle.launch.abandoned`; used in filter policies and as the Chatbot event type. */
+  kind: string;
+  title: string;
+  summary: string;
+  /** Ordered facts shown as "label: value" lines. */
+  facts: ReadonlyArray<readonly [string, string]>;
+  links: readonly Link[];
+  /** The fleetpilot service (from the config), when the notification concerns one. */
+  service?: string;
+  /** Ties the notification to logs: the EventBridge event id (or the continuation's origin event id). */
+  correlationId: string;
+}
+
+export interface Notifier {
+  notify(notification: Notification): Promise<void>;
+}
+
+const SUBJECT_MAX = 100;
+const MESSAGE_MAX_BYTES = 256 * 1024;
+const marks: Record<Severity, string> = { info: 'INFO', warning: 'WARNING', critical: 'CRITICAL' };
+
+export function subjectOf(n: Notification): string {
+  // E-mail subjects must be ASCII without line breaks (Publish API reference).
+  const raw = `[fleetpilot ${marks[n.severity]}] ${n.service ? `${n.service}: ` : ''}${n.title}`
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?');
+  return raw.length <= SUBJECT_MAX ? raw : `${raw.slice(0, SUBJECT_MAX - 3)}...`;
+}
+
+export function emailBody(n: Notification): string {
+  const lines = [n.title, '', n.summary, ''];
+  if (n.facts.length > 0) {
+    const width = Math.max(...n.facts.map(([label]) => label.length));
+    for (const [label, value] of n.facts) lines.push(`${`${label}:`.padEnd(width + 2)}${value}`);
+    lines.push('');
+  }
+  if (n.links.length > 0) {
+    lines.push('Links:');
+    for (const link of n.links) lines.push(`- ${link.label}: ${link.url}`);
+    lines.push('');
+  }
+  lines.push(`Severity: ${n.severity}`, `Kind: ${n.kind}`, `Correlation id: ${n.correlationId}`);
+  return lines.join('\n');
+}
+
+export function chatbotBody(n: Notification): string {
+  const factLines = n.facts.map(([label, value]) => `*${label}:* ${value}`);
+  const linkLines = n.links.map((l) => `<${l.url}|${l.label}>`);
+  return JSON.stringify({
+    version: '1.0',
+    source: 'custom',
+    id: n.correlationId,
+    content: {
+      textType: 'client-markdown',
+      title: `${n.severity === 'critical' ? ':rotating_light: ' : n.severity === 'warning' ? ':warning: ' : ''}${n.title}`,
+      description: [n.summary, ...factLines, ...linkLines].join('\n'),
+      keywords: [n.severity, n.kind, ...(n.service ? [n.service] : [])],
+    },
+    metadata: {
+      summary: n.title,
+      eventType: n.kind,
+      ...(n.service ? { threadId: `fleetpilot-${n.service}` } : {}),
+    },
+  });
+}
+
+export function defaultBody(n: Notification): string {
+  return `${marks[n.severity]} ${n.service ? `${n.service}: ` : ''}${n.title}. ${n.summary}`;
+}
+
+/** The complete Publish input for a notification, checked against SNS's limits. */
+export function publishInput(topicArn: string, n: Notification): PublishCommandInput {
+  let email = emailBody(n);
+  let message = JSON.stringify({ default: defaultBody(n), email, https: chatbotBody(n) });
+  if (Buffer.byteLength(message) > MESSAGE_MAX_BYTES) {
+    // Only the e-mail body can grow without bound (facts); trim it, never the machine-readable parts.
+    const excess = Buffer.byteLength(message) - MESSAGE_MAX_BYTES + 64;
+    email = `${email.slice(0, Math.max(0, email.length - excess))}\n[truncated]`;
+    message = JSON.stringify({ default: defaultBody(n), email, https: chatbotBody(n) });
+  }
+  return {
+    TopicArn: topicArn,
+    Subject: subjectOf(n),
+    MessageStructure: 'json',
+    Message: message,
+    MessageAttributes: {
+      severity: { DataType: 'String', StringValue: n.severity },
+      kind: { DataType: 'String', StringValue: n.kind },
+      ...(n.service ? { service: { DataType: 'String', StringValue: n.service } } : {}),
+    },
+  };
+}
+
+export function createSnsNotifier(sns: SNSClient, topicArn: string): Notifier {
+  return {
+    async notify(notification) {
+      await sns.send(new PublishCommand(publishInput(topicArn, notification)));
+    },
+  };
+}
+
+/** Console links for the resources fleetpilot reports on. */
+export const consoleLinks = {
+  instance: (region: string, instanceId: string): Link => ({
+    label: `EC2 instance ${instanceId}`,
+    url: `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#InstanceDetails:instanceId=${instanceId}`,
+  }),
+  autoScalingGroup: (region: string, name: string): Link => ({
+    label: `Auto Scaling group ${name}`,
+    url: `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#AutoScalingGroupDetails:id=${encodeURIComponent(name)};view=activity`,
+  }),
+  targetGroup: (region: string, arn: string): Link => ({
+    label: `Target group ${arn.split(':').pop()?.split('/')[1] ?? arn}`,
+    url: `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#TargetGroup:targetGroupArn=${arn}`,
+  }),
+  hostedZone: (zoneId: string): Link => ({
+    label: `Route 53 zone ${zoneId}`,
+    url: `https://console.aws.amazon.com/route53/v2/hostedzones#ListRecordSets/${zoneId}`,
+  }),
+};
