@@ -14,7 +14,12 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { type FleetpilotConfig, type NamePlaceholder, renderName, type ServiceConfig } from '../../shared/config/schema';
+import {
+  type FleetpilotConfig,
+  type NamePlaceholder,
+  renderName,
+  type ServiceConfig,
+} from '../../shared/config/schema';
 import { LifecycleFailedError, RecordTagError } from '../../shared/errors';
 import type { Mutations } from '../../shared/runtime/mutations';
 import type { InstanceFacts } from './instance';
@@ -53,9 +58,12 @@ export function recordsFor(
     if (!zone) throw new LifecycleFailedError(`hosted zone key "${record.zone}" is not in the config`);
     const value = record.value === 'publicIp' ? instance.publicIp : instance.privateIp;
     if (!value) {
-      throw new LifecycleFailedError(`instance ${instance.instanceId} has no ${record.value} for record ${record.name}`, {
-        Record: record.name,
-      });
+      throw new LifecycleFailedError(
+        `instance ${instance.instanceId} has no ${record.value} for record ${record.name}`,
+        {
+          Record: record.name,
+        },
+      );
     }
     const needs = [...record.name.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as NamePlaceholder);
     const missing = needs.filter((p) => facts[p] === '');
@@ -64,7 +72,13 @@ export function recordsFor(
         `instance ${instance.instanceId} has no value for ${missing.map((p) => `{${p}}`).join(', ')} in ${record.name}`,
       );
     }
-    return { zoneId: zone.id, name: renderName(record.name, facts), type: 'A', ttl: record.ttl ?? service.dns.ttl, value };
+    return {
+      zoneId: zone.id,
+      name: renderName(record.name, facts),
+      type: 'A',
+      ttl: record.ttl ?? service.dns.ttl,
+      value,
+    };
   });
 }
 
@@ -145,13 +159,15 @@ export async function upsertRecords(
 ): Promise<void> {
   for (const [zoneId, zoneRecords] of byZone(records)) {
     const changes: Change[] = zoneRecords.map((r) => ({ Action: 'UPSERT', ResourceRecordSet: toSet(r) }));
-    await mutations.run(`Route 53 UPSERT in ${zoneId}: ${zoneRecords.map((r) => `${r.name} A ${r.value}`).join(', ')}`, () =>
-      route53.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zoneId,
-          ChangeBatch: { Comment: 'fleetpilot lifecycle', Changes: changes },
-        }),
-      ),
+    await mutations.run(
+      `Route 53 UPSERT in ${zoneId}: ${zoneRecords.map((r) => `${r.name} A ${r.value}`).join(', ')}`,
+      () =>
+        route53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: { Comment: 'fleetpilot lifecycle', Changes: changes },
+          }),
+        ),
     );
   }
 }
@@ -183,13 +199,15 @@ export async function deleteRecordsIfOurs(
       }
     }
     if (changes.length === 0) continue;
-    await mutations.run(`Route 53 DELETE in ${zoneId}: ${changes.map((c) => c.ResourceRecordSet?.Name).join(', ')}`, () =>
-      route53.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zoneId,
-          ChangeBatch: { Comment: 'fleetpilot lifecycle', Changes: changes },
-        }),
-      ),
+    await mutations.run(
+      `Route 53 DELETE in ${zoneId}: ${changes.map((c) => c.ResourceRecordSet?.Name).join(', ')}`,
+      () =>
+        route53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: { Comment: 'fleetpilot lifecycle', Changes: changes },
+          }),
+        ),
     );
   }
   return report;
@@ -202,7 +220,12 @@ async function currentRecord(
   type: 'A',
 ): Promise<ResourceRecordSet | undefined> {
   const out = await route53.send(
-    new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: type, MaxItems: 1 }),
+    new ListResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      StartRecordName: name,
+      StartRecordType: type,
+      MaxItems: 1,
+    }),
   );
   const first = out.ResourceRecordSets?.[0];
   const normalise = (n: string | undefined) => (n ?? '').toLowerCase().replace(/\.$/, '');

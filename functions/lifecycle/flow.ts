@@ -94,7 +94,8 @@ async function runLaunch(start: Progress, run: Run): Promise<Outcome> {
   const { action } = start;
   const tgs = run.service.targetGroups;
   const state = await lifecycleStateOf(clients.autoScaling, action.instanceId);
-  if (state === undefined) return skipped(run, `instance ${action.instanceId} is not in an Auto Scaling group any more`);
+  if (state === undefined)
+    return skipped(run, `instance ${action.instanceId} is not in an Auto Scaling group any more`);
   if (!launchWaitStates.has(state)) {
     if (state === 'InService' || state.endsWith('Pending:Proceed')) {
       log.info('launch action already completed', { lifecycleState: state });
@@ -110,7 +111,14 @@ async function runLaunch(start: Progress, run: Run): Promise<Outcome> {
         // A launch into the warm pool: the instance will be stopped or kept idle, so no target group or DNS churn.
         const result = await completeAction(clients.autoScaling, action, 'CONTINUE', run.mutations);
         if (result === 'already-done') return { status: 'already-done' };
-        await report(run, p, 'info', 'lifecycle.launch.warm-pool', `Instance ${action.instanceId} entered the warm pool`, 'The warm-pool launch hook was continued; no target group or DNS change is made until it leaves the pool.');
+        await report(
+          run,
+          p,
+          'info',
+          'lifecycle.launch.warm-pool',
+          `Instance ${action.instanceId} entered the warm pool`,
+          'The warm-pool launch hook was continued; no target group or DNS change is made until it leaves the pool.',
+        );
         return { status: 'continued', dryRun: run.mutations.dryRun };
       }
       const heartbeatTimeoutS = await heartbeatTimeoutOf(clients.autoScaling, action);
@@ -140,7 +148,8 @@ async function runLaunch(start: Progress, run: Run): Promise<Outcome> {
     }
 
     const instance = await describeInstance(clients.ec2, action.instanceId);
-    if (!instance) throw new LifecycleFailedError(`instance ${action.instanceId} disappeared before its DNS records were written`);
+    if (!instance)
+      throw new LifecycleFailedError(`instance ${action.instanceId} disappeared before its DNS records were written`);
     const records = recordsFor(config, run.service, action.groupName, instance);
     await rememberRecords(clients.ec2, action.instanceId, records, run.mutations);
     await upsertRecords(clients.route53, records, run.mutations);
@@ -175,7 +184,9 @@ async function waitRunning(p: Progress, run: Run): Promise<InstanceFacts | 'hand
     if (!instance) throw new LifecycleFailedError(`instance ${id} no longer exists`);
     if (instance.state === 'running') return instance;
     if (instance.state !== 'pending') {
-      throw new LifecycleFailedError(`instance ${id} is ${instance.state} instead of running`, { 'EC2 state': instance.state });
+      throw new LifecycleFailedError(`instance ${id} is ${instance.state} instead of running`, {
+        'EC2 state': instance.state,
+      });
     }
     if (clock.now() >= p.runningDeadline) {
       throw new LifecycleFailedError(
@@ -207,7 +218,9 @@ async function unhealthyError(health: TargetHealth[], p: Progress, run: Run): Pr
     facts[`Health check ${name}`] = checks.get(h.targetGroupArn) ?? 'unknown';
   }
   const bad = health.filter((h) => h.state !== 'healthy');
-  const why = bad.map((h) => `${h.state}${h.reason ? ` ${h.reason}` : ''} in ${shortName(h.targetGroupArn)}`).join(', ');
+  const why = bad
+    .map((h) => `${h.state}${h.reason ? ` ${h.reason}` : ''} in ${shortName(h.targetGroupArn)}`)
+    .join(', ');
   return new LifecycleFailedError(
     `instance ${p.action.instanceId} was not healthy within ${seconds(p.deadline - p.action.time)} s: ${why}`,
     facts,
@@ -219,7 +232,10 @@ async function afterLostAction(p: Progress, run: Run): Promise<Outcome> {
   const state = await lifecycleStateOf(run.deps.clients.autoScaling, p.action.instanceId);
   if (state === 'InService' || state?.endsWith('Pending:Proceed')) return { status: 'already-done' };
   await undoLaunch(p, run);
-  return skipped(run, `the launch action of ${p.action.instanceId} is no longer pending (instance is ${state ?? 'gone'})`);
+  return skipped(
+    run,
+    `the launch action of ${p.action.instanceId} is no longer pending (instance is ${state ?? 'gone'})`,
+  );
 }
 
 async function undoLaunch(p: Progress, run: Run): Promise<string[]> {
@@ -253,10 +269,17 @@ async function abandonLaunch(p: Progress, run: Run, error: unknown): Promise<Out
   const result = await completeAction(clients.autoScaling, p.action, 'ABANDON', run.mutations);
   const facts: [string, string][] = [
     ['Reason', reason],
-    ...(error instanceof LifecycleFailedError ? Object.entries(error.facts) : [['Error', (error as Error).name ?? 'Error'] as [string, string]]),
+    ...(error instanceof LifecycleFailedError
+      ? Object.entries(error.facts)
+      : [['Error', (error as Error).name ?? 'Error'] as [string, string]]),
     ['Waited', `${seconds(clock.now() - p.action.time)} s`],
     ['Hook result', result === 'completed' ? 'ABANDON' : 'already completed or timed out'],
-    ['Cleanup', cleanupProblems.length === 0 ? 'deregistered from target groups; DNS records removed' : cleanupProblems.join('; ')],
+    [
+      'Cleanup',
+      cleanupProblems.length === 0
+        ? 'deregistered from target groups; DNS records removed'
+        : cleanupProblems.join('; '),
+    ],
   ];
   await report(
     run,
@@ -312,7 +335,14 @@ async function runTerminate(start: Progress, run: Run): Promise<Outcome> {
       if (drained === 'hand-over') return await handOverNow(p, run);
       if (drained === 'timed-out') {
         drainNote = `still draining after ${run.service.lifecycle.terminate.drainTimeoutSeconds} s`;
-        await report(run, p, 'warning', 'lifecycle.terminate.drain-timeout', `Instance ${action.instanceId} still draining`, `Connections were still draining after ${run.service.lifecycle.terminate.drainTimeoutSeconds} s; the terminate action continues anyway.`);
+        await report(
+          run,
+          p,
+          'warning',
+          'lifecycle.terminate.drain-timeout',
+          `Instance ${action.instanceId} still draining`,
+          `Connections were still draining after ${run.service.lifecycle.terminate.drainTimeoutSeconds} s; the terminate action continues anyway.`,
+        );
       }
     }
     const result = await completeAction(clients.autoScaling, action, 'CONTINUE', run.mutations);
@@ -334,15 +364,28 @@ async function runTerminate(start: Progress, run: Run): Promise<Outcome> {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     log.error('terminate action failed', { error });
     const result = await completeAction(clients.autoScaling, action, 'CONTINUE', run.mutations);
-    await report(run, p, 'critical', 'lifecycle.terminate.failed', `Clean-up of ${action.instanceId} failed`, `The instance was not fully taken out of service: ${reason}. Check its target groups and DNS records.`, [
-      ['Reason', reason],
-      ['Hook result', result === 'completed' ? 'CONTINUE' : 'already completed or timed out'],
-    ]);
+    await report(
+      run,
+      p,
+      'critical',
+      'lifecycle.terminate.failed',
+      `Clean-up of ${action.instanceId} failed`,
+      `The instance was not fully taken out of service: ${reason}. Check its target groups and DNS records.`,
+      [
+        ['Reason', reason],
+        ['Hook result', result === 'completed' ? 'CONTINUE' : 'already completed or timed out'],
+      ],
+    );
     return { status: 'failed', reason };
   }
 }
 
-function renderedRecords(config: FleetpilotConfig, service: ServiceConfig, group: string, instance: InstanceFacts): DnsRecord[] {
+function renderedRecords(
+  config: FleetpilotConfig,
+  service: ServiceConfig,
+  group: string,
+  instance: InstanceFacts,
+): DnsRecord[] {
   try {
     return recordsFor(config, service, group, instance);
   } catch (error) {
@@ -379,7 +422,8 @@ async function heartbeatIfDue(p: Progress, run: Run, aheadMs: number): Promise<v
   const now = run.deps.clock.now();
   if (now + aheadMs - p.lastHeartbeat < p.heartbeatEveryMs) return;
   const alive = await recordHeartbeat(run.deps.clients.autoScaling, p.action, run.mutations);
-  if (!alive) throw new ActionGoneError(`the ${p.action.transition} action of ${p.action.instanceId} is no longer pending`);
+  if (!alive)
+    throw new ActionGoneError(`the ${p.action.transition} action of ${p.action.instanceId} is no longer pending`);
   p.lastHeartbeat = now;
 }
 
@@ -416,7 +460,9 @@ async function report(
     ['Instance', action.instanceId],
     ['Auto Scaling group', action.groupName],
     ['Lifecycle hook', action.hookName],
-    ...(action.origin || action.destination ? [['Move', `${action.origin ?? '?'} -> ${action.destination ?? '?'}`] as [string, string]] : []),
+    ...(action.origin || action.destination
+      ? [['Move', `${action.origin ?? '?'} -> ${action.destination ?? '?'}`] as [string, string]]
+      : []),
     ...(action.replaceRootVolume ? [['Action', 'ReplaceRootVolume'] as [string, string]] : []),
     ...extra.map(([k, v]): [string, string] => [k, v]),
     ['Invocations', String(p.hops + 1)],

@@ -66,14 +66,24 @@ async function runForService(progress: Progress, deps: HandlerDeps, context: Lam
   const service = serviceForGroup(deps.config, action.groupName);
   const log = deps.log;
   log.resetKeys();
-  log.appendKeys({ asg: action.groupName, instanceId: action.instanceId, eventId: action.eventId, phase: progress.phase });
+  log.appendKeys({
+    asg: action.groupName,
+    instanceId: action.instanceId,
+    eventId: action.eventId,
+    phase: progress.phase,
+  });
   if (!service) {
     log.info('ignored: the Auto Scaling group is not in the config');
     return { status: 'ignored', reason: `group ${action.groupName} is not managed by fleetpilot` };
   }
   log.appendKeys({ fleetpilotService: service.name });
   try {
-    const outcome = await runLifecycle(progress, service, deps, budgetFrom(deps.clock, context.getRemainingTimeInMillis()));
+    const outcome = await runLifecycle(
+      progress,
+      service,
+      deps,
+      budgetFrom(deps.clock, context.getRemainingTimeInMillis()),
+    );
     log.info('lifecycle action handled', { outcome });
     return outcome;
   } catch (error) {

@@ -34,7 +34,10 @@ export async function describeInstance(ec2: EC2Client, instanceId: string): Prom
 }
 
 /** The instance's Auto Scaling lifecycle state (e.g. Pending:Wait), or undefined when no group holds it. */
-export async function lifecycleStateOf(autoScaling: AutoScalingClient, instanceId: string): Promise<string | undefined> {
+export async function lifecycleStateOf(
+  autoScaling: AutoScalingClient,
+  instanceId: string,
+): Promise<string | undefined> {
   const out = await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
   return out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId)?.LifecycleState;
 }

@@ -64,7 +64,12 @@ export function parseProgress(body: string): Progress {
 /** SQS's maximum DelaySeconds. */
 const MAX_DELAY_S = 900;
 
-export async function handOver(sqs: SQSClient, queueUrl: string, progress: Progress, delaySeconds: number): Promise<void> {
+export async function handOver(
+  sqs: SQSClient,
+  queueUrl: string,
+  progress: Progress,
+  delaySeconds: number,
+): Promise<void> {
   const next: Progress = { ...progress, hops: progress.hops + 1 };
   await sqs.send(
     new SendMessageCommand({

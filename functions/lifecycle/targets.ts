@@ -81,7 +81,8 @@ export async function healthCheckSummaries(
     const path = tg.HealthCheckPath ? ` ${tg.HealthCheckPath}` : '';
     const matcher = tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode;
     const expects = matcher ? ` expects ${matcher}` : '';
-    const port = tg.HealthCheckPort && tg.HealthCheckPort !== 'traffic-port' ? tg.HealthCheckPort : String(tg.Port ?? '?');
+    const port =
+      tg.HealthCheckPort && tg.HealthCheckPort !== 'traffic-port' ? tg.HealthCheckPort : String(tg.Port ?? '?');
     summaries.set(
       tg.TargetGroupArn,
       `${protocol}${path}${expects} on port ${port}, every ${tg.HealthCheckIntervalSeconds ?? '?'} s, healthy after ${tg.HealthyThresholdCount ?? '?'} passes`,

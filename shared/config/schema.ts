@@ -113,9 +113,7 @@ export const lifecycleSchema = z
 
 export const serviceSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a short lowercase name such as "web" (a-z, 0-9, "-")'),
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a short lowercase name such as "web" (a-z, 0-9, "-")'),
     autoScalingGroup: asgName,
     targetGroups: z.array(targetGroupArn).default([]),
     dns: z
@@ -145,13 +143,13 @@ export const configSchema = z
     dryRun: z.boolean().default(false).describe('log and report every mutating call instead of making it'),
     notifications: z
       .object({
-        topicName: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected an SNS topic name (letters, digits, "-", "_")'),
+        topicName: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected an SNS topic name (letters, digits, "-", "_")'),
         emails: z.array(z.email()).default([]).describe('e-mail addresses subscribed to the topic on deploy'),
       })
       .strict(),
-    hostedZones: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a short key such as "internal"'), hostedZoneSchema).default({}),
+    hostedZones: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a short key such as "internal"'), hostedZoneSchema)
+      .default({}),
     services: z.array(serviceSchema).min(1, 'expected at least one service'),
   })
   .strict()
@@ -160,7 +158,11 @@ export const configSchema = z
     const seenGroups = new Set<string>();
     config.services.forEach((service, i) => {
       if (seenNames.has(service.name)) {
-        ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicate service name "${service.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'name'],
+          message: `duplicate service name "${service.name}"`,
+        });
       }
       seenNames.add(service.name);
       if (seenGroups.has(service.autoScalingGroup)) {
