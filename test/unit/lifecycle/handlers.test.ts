@@ -124,16 +124,14 @@ describe('resume handler (continuation queue)', () => {
       token: 't-1',
       replaceRootVolume: false,
     });
-    mocks.r53
-      .on(ChangeResourceRecordSetsCommand)
-      .rejects(
-        new Route53ServiceException({
-          name: 'Throttling',
-          message: 'Rate exceeded',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(
+      new Route53ServiceException({
+        name: 'Throttling',
+        message: 'Rate exceeded',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(good)), h.context());
 
