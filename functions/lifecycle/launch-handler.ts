@@ -1,5 +1,5 @@
 import { coldStartDeps } from '../../shared/runtime/deps';
-import { makeLifecycleHandler } from './handlers';
+import { factoryFor } from '../registry';
 
 /** EventBridge: EC2 Instance-launch Lifecycle Action, for the groups in the config. */
-export const handler = makeLifecycleHandler('launch', coldStartDeps());
+export const handler = factoryFor('functions/lifecycle/launch-handler.handler')(coldStartDeps());

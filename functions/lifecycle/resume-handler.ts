@@ -1,5 +1,5 @@
 import { coldStartDeps } from '../../shared/runtime/deps';
-import { makeResumeHandler } from './handlers';
+import { factoryFor } from '../registry';
 
 /** SQS: the continuation queue, where waits that outlast one invocation are handed over. */
-export const handler = makeResumeHandler(coldStartDeps());
+export const handler = factoryFor('functions/lifecycle/resume-handler.handler')(coldStartDeps());

@@ -1,5 +1,5 @@
 import { coldStartDeps } from '../../shared/runtime/deps';
-import { makeLifecycleHandler } from './handlers';
+import { factoryFor } from '../registry';
 
 /** EventBridge: EC2 Instance-terminate Lifecycle Action, for the groups in the config. */
-export const handler = makeLifecycleHandler('terminate', coldStartDeps());
+export const handler = factoryFor('functions/lifecycle/terminate-handler.handler')(coldStartDeps());

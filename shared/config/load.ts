@@ -19,7 +19,9 @@ export function parseConfig(text: string, file: string): FleetpilotConfig {
   const result = configSchema.safeParse(doc.toJS());
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const line = lineOf(doc, lineCounter, issue.path);
+    // An unknown key is reported on its parent; point the line at the key itself.
+    const where = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...issue.path, issue.keys[0]] : issue.path;
+    const line = lineOf(doc, lineCounter, where);
     return `${line ? `line ${line}: ` : ''}${formatIssuePath(issue.path)}: ${issue.message}`;
   });
   throw new ConfigError(file, lines);

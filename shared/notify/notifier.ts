@@ -36,7 +36,8 @@ export interface Notifier {
   notify(notification: Notification): Promise<void>;
 }
 
-const SUBJECT_MAX = 100;
+/** Publish API reference: subjects must be "less than 100 characters". */
+const SUBJECT_MAX = 99;
 const MESSAGE_MAX_BYTES = 256 * 1024;
 const marks: Record<Severity, string> = { info: 'INFO', warning: 'WARNING', critical: 'CRITICAL' };
 
@@ -48,25 +49,44 @@ export function subjectOf(n: Notification): string {
   return raw.length <= SUBJECT_MAX ? raw : `${raw.slice(0, SUBJECT_MAX - 3)}...`;
 }
 
-export function emailBody(n: Notification): string {
-  const lines = [n.title, '', n.summary, ''];
+export function emailBody(n: Notification, maxFactChars = Number.POSITIVE_INFINITY): string {
+  const head = [n.title, '', n.summary, ''];
+  const facts: string[] = [];
   if (n.facts.length > 0) {
     const width = Math.max(...n.facts.map(([label]) => label.length));
-    for (const [label, value] of n.facts) lines.push(`${`${label}:`.padEnd(width + 2)}${value}`);
-    lines.push('');
+    let used = 0;
+    for (const [label, value] of n.facts) {
+      const line = `${`${label}:`.padEnd(width + 2)}${value}`;
+      if (used + line.length > maxFactChars) {
+        facts.push(`[${n.facts.length - facts.length} more facts left out: the message would exceed SNS's 256 KB]`);
+        break;
+      }
+      facts.push(line);
+      used += line.length + 1;
+    }
+    facts.push('');
   }
-  if (n.links.length > 0) {
-    lines.push('Links:');
-    for (const link of n.links) lines.push(`- ${link.label}: ${link.url}`);
-    lines.push('');
-  }
-  lines.push(`Severity: ${n.severity}`, `Kind: ${n.kind}`, `Correlation id: ${n.correlationId}`);
-  return lines.join('\n');
+  const links = n.links.length > 0 ? ['Links:', ...n.links.map((l) => `- ${l.label}: ${l.url}`), ''] : [];
+  const tail = [`Severity: ${n.severity}`, `Kind: ${n.kind}`, `Correlation id: ${n.correlationId}`];
+  return [...head, ...facts, ...links, ...tail].join('\n');
 }
 
+/** Chat messages are read at a glance; long fact lists are cut here (the e-mail keeps them). */
+const CHAT_DESCRIPTION_MAX = 8000;
+
 export function chatbotBody(n: Notification): string {
+  const lines = [n.summary];
+  let used = n.summary.length;
   const factLines = n.facts.map(([label, value]) => `*${label}:* ${value}`);
-  const linkLines = n.links.map((l) => `<${l.url}|${l.label}>`);
+  for (const [i, line] of factLines.entries()) {
+    if (used + line.length + 1 > CHAT_DESCRIPTION_MAX) {
+      lines.push(`_${factLines.length - i} more facts in the e-mail_`);
+      break;
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  lines.push(...n.links.map((l) => `<${l.url}|${l.label}>`));
   return JSON.stringify({
     version: '1.0',
     source: 'custom',
@@ -74,7 +94,7 @@ export function chatbotBody(n: Notification): string {
     content: {
       textType: 'client-markdown',
       title: `${n.severity === 'critical' ? ':rotating_light: ' : n.severity === 'warning' ? ':warning: ' : ''}${n.title}`,
-      description: [n.summary, ...factLines, ...linkLines].join('\n'),
+      description: lines.join('\n'),
       keywords: [n.severity, n.kind, ...(n.service ? [n.service] : [])],
     },
     metadata: {
@@ -91,13 +111,13 @@ export function defaultBody(n: Notification): string {
 
 /** The complete Publish input for a notification, checked against SNS's limits. */
 export function publishInput(topicArn: string, n: Notification): PublishCommandInput {
-  let email = emailBody(n);
-  let message = JSON.stringify({ default: defaultBody(n), email, https: chatbotBody(n) });
-  if (Buffer.byteLength(message) > MESSAGE_MAX_BYTES) {
-    // Only the e-mail body can grow without bound (facts); trim it, never the machine-readable parts.
-    const excess = Buffer.byteLength(message) - MESSAGE_MAX_BYTES + 64;
-    email = `${email.slice(0, Math.max(0, email.length - excess))}\n[truncated]`;
-    message = JSON.stringify({ default: defaultBody(n), email, https: chatbotBody(n) });
+  const build = (email: string) => JSON.stringify({ default: defaultBody(n), email, https: chatbotBody(n) });
+  let message = build(emailBody(n));
+  const excess = Buffer.byteLength(message) - MESSAGE_MAX_BYTES;
+  if (excess > 0) {
+    // Only the facts can grow without bound: keep as many as fit, and always the title, links and trailer.
+    const factBytes = n.facts.reduce((sum, [label, value]) => sum + Buffer.byteLength(label + value) + 4, 0);
+    message = build(emailBody(n, Math.max(0, (factBytes - excess * 2) / 2)));
   }
   return {
     TopicArn: topicArn,

@@ -1,0 +1,26 @@
+/**
+ * Every deployed handler, keyed by its `handler:` string in serverless.yml. The deployed modules build their handler
+ * from this table with cold-start deps; the simulated account builds the same handlers with its own deps, looking
+ * them up by the handler strings it reads from serverless.yml — so the wiring it exercises is the deployed one.
+ */
+import type { HandlerDeps } from '../shared/runtime/deps';
+import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
+
+// biome-ignore lint/suspicious/noExplicitAny: each handler parses its own event; the table only routes.
+export type AnyHandler = (event: any, context: LambdaContext) => Promise<unknown>;
+
+export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => AnyHandler>> = {
+  'functions/lifecycle/launch-handler.handler': (deps) => makeLifecycleHandler('launch', deps),
+  'functions/lifecycle/terminate-handler.handler': (deps) => makeLifecycleHandler('terminate', deps),
+  'functions/lifecycle/resume-handler.handler': (deps) => makeResumeHandler(deps),
+};
+
+export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {
+  const factory = handlerFactories[handlerPath];
+  if (!factory) {
+    throw new Error(
+      `no handler factory for "${handlerPath}" in functions/registry.ts (known: ${Object.keys(handlerFactories).join(', ')})`,
+    );
+  }
+  return factory;
+}

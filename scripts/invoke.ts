@@ -1,0 +1,94 @@
+/**
+ * Runs one deployed handler locally against whatever AWS endpoint the environment points at: a real account
+ * (credentials and region from the usual AWS settings) or an AWS-compatible emulator (AWS_ENDPOINT_URL).
+ *
+ *   npm run invoke -- <function> <event.json> [--config fleetpilot.prod.yml] [--dry-run]
+ *                     [--topic-arn arn:...] [--queue-url https://...] [--timeout-seconds 900]
+ *
+ * <function> is a key of `functions:` in serverless.yml (e.g. lifecycleLaunch). The handler is imported exactly as
+ * deployed and builds its dependencies from the environment, which this script fills from the flags.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
+
+const usage =
+  'usage: npm run invoke -- <function> <event.json> [--config FILE] [--dry-run] [--topic-arn ARN] [--queue-url URL] [--timeout-seconds N]';
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      'topic-arn': { type: 'string' },
+      'queue-url': { type: 'string' },
+      'timeout-seconds': { type: 'string', default: '900' },
+    },
+  });
+  const [name, eventFile] = positionals;
+  if (!name || !eventFile) {
+    console.error(usage);
+    return 2;
+  }
+  const serverless = parse(readFileSync(resolve(__dirname, '..', 'serverless.yml'), 'utf8')) as {
+    functions?: Record<string, { handler?: string }>;
+  };
+  const fn = serverless.functions?.[name];
+  if (!fn?.handler) {
+    console.error(
+      `unknown function "${name}"; serverless.yml defines: ${Object.keys(serverless.functions ?? {}).join(', ')}`,
+    );
+    return 2;
+  }
+  const dot = fn.handler.lastIndexOf('.');
+  const modulePath = resolve(__dirname, '..', fn.handler.slice(0, dot));
+  const exportName = fn.handler.slice(dot + 1);
+
+  const env = process.env;
+  env.FLEETPILOT_CONFIG_FILE =
+    values.config ?? env.FLEETPILOT_CONFIG ?? env.FLEETPILOT_CONFIG_FILE ?? 'fleetpilot.example.yml';
+  if (values['topic-arn']) env.FLEETPILOT_TOPIC_ARN = values['topic-arn'];
+  if (values['queue-url']) env.FLEETPILOT_CONTINUATION_QUEUE_URL = values['queue-url'];
+  if (values['dry-run']) env.FLEETPILOT_DRY_RUN = 'true';
+  for (const required of ['FLEETPILOT_TOPIC_ARN', 'FLEETPILOT_CONTINUATION_QUEUE_URL']) {
+    if (!env[required]) {
+      console.error(
+        `${required} is not set: pass --${required === 'FLEETPILOT_TOPIC_ARN' ? 'topic-arn' : 'queue-url'} or export it`,
+      );
+      return 2;
+    }
+  }
+
+  let event: unknown;
+  try {
+    event = JSON.parse(readFileSync(resolve(eventFile), 'utf8'));
+  } catch (error) {
+    console.error(`cannot read the event ${eventFile}: ${(error as Error).message}`);
+    return 2;
+  }
+  const module = (await import(modulePath)) as Record<string, unknown>;
+  const handler = module[exportName];
+  if (typeof handler !== 'function') {
+    console.error(`${fn.handler}: no exported function "${exportName}"`);
+    return 2;
+  }
+  const end = Date.now() + Number(values['timeout-seconds']) * 1000;
+  const context = {
+    functionName: `fleetpilot-local-${name}`,
+    awsRequestId: `local-${Date.now()}`,
+    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
+  };
+  const result = await (handler as (e: unknown, c: unknown) => Promise<unknown>)(event, context);
+  console.log(JSON.stringify(result, null, 2));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exit(1);
+  },
+);
