@@ -33,7 +33,8 @@ export function forceDryRun(config: FleetpilotConfig): FleetpilotConfig {
 }
 
 export function coldStartDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
-  const loaded = loadConfig(resolve(requiredEnv('FLEETPILOT_CONFIG_FILE')));
+  // Relative to the package root: /var/task on Lambda (LAMBDA_TASK_ROOT), the repository when run locally.
+  const loaded = loadConfig(resolve(env.LAMBDA_TASK_ROOT ?? '.', requiredEnv('FLEETPILOT_CONFIG_FILE')));
   const config = env.FLEETPILOT_DRY_RUN === 'true' ? forceDryRun(loaded) : loaded;
   const clients = createClients({ region: config.region });
   return {

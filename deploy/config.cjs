@@ -1,0 +1,74 @@
+'use strict';
+/**
+ * Bridge between serverless.yml and the fleetpilot config: `${file(./deploy/config.cjs):<key>}` resolves to
+ * `<key>` of the StackValues that deploy/stack-values.ts derives from the validated config.
+ *
+ * The config file: `--param config=<path>`, else FLEETPILOT_CONFIG, else fleetpilot.<stage>.yml (stages dev and test
+ * fall back to fleetpilot.example.yml with a notice). See deploy/config-file.ts.
+ *
+ * The TypeScript loader is loaded through tsx's scoped CommonJS API, so the zod schema exists once
+ * (shared/config/schema.ts) and the serverless process keeps its own module loading untouched.
+ */
+const path = require('node:path');
+const { register } = require('tsx/cjs/api');
+
+const serviceDir = path.resolve(__dirname, '..');
+const tsx = register({ namespace: 'fleetpilot-deploy-config' });
+/** @type {typeof import('./stack-values')} */
+const { loadStackValues } = tsx.require('./stack-values.ts', __filename);
+
+/** One load per config file and stage, whatever the number of variables that read it. */
+const cache = new Map();
+const noticesShown = new Set();
+
+function paramValue(options, name) {
+  const params = Array.isArray(options.param) ? options.param : options.param ? [options.param] : [];
+  for (const item of params) {
+    const match = /^([^=]+)=(.*)$/.exec(String(item));
+    if (match && match[1] === name) return match[2].trim();
+  }
+  return undefined;
+}
+
+/**
+ * An error whose stack is its message: serverless prints `error.stack`, and the config's problems (file, line,
+ * path, expectation) are the whole story — a JavaScript stack trace would only bury them.
+ */
+function readableError(error) {
+  const readable = new Error(error?.message ? error.message : String(error));
+  readable.stack = readable.message;
+  return readable;
+}
+
+module.exports = async ({ options, resolveVariable }) => {
+  const stage = String(await resolveVariable('sls:stage'));
+  const request = {
+    serviceDir,
+    stage,
+    param: paramValue(options || {}, 'config'),
+    env: process.env.FLEETPILOT_CONFIG,
+  };
+  const key = JSON.stringify(request);
+  if (!cache.has(key)) {
+    try {
+      cache.set(key, { ok: loadStackValues(request) });
+    } catch (error) {
+      cache.set(key, { error: readableError(error) });
+    }
+  }
+  const entry = cache.get(key);
+  if (entry.error) {
+    // serverless lists one error per variable that reads this file: give the full text once, then refer to it.
+    if (entry.reported) {
+      throw readableError(new Error(`${entry.error.message.split('\n')[0].replace(/:$/, '')} (see above)`));
+    }
+    entry.reported = true;
+    throw entry.error;
+  }
+  const { values, choice } = entry.ok;
+  if (choice.notice && !noticesShown.has(choice.notice)) {
+    noticesShown.add(choice.notice);
+    process.stderr.write(`${choice.notice}\n`);
+  }
+  return values;
+};

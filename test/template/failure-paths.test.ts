@@ -1,0 +1,164 @@
+/**
+ * No event is lost silently: every function has somewhere for failed events to go, every such queue raises an alarm
+ * on the alerts topic, and the continuation queue is set up as the Lambda developer guide advises for SQS sources
+ * ("Creating and configuring an Amazon SQS event source mapping": visibility timeout at least 6 x the function
+ * timeout, a dead-letter queue after a few receives).
+ */
+import {
+  asArray,
+  type CfnResource,
+  loadTemplate,
+  packagedConfig,
+  props,
+  referencedId,
+  renderString,
+  resourcesOfType,
+  type Template,
+} from './template';
+
+let template: Template;
+
+beforeAll(() => {
+  template = loadTemplate();
+});
+
+const functions = () => resourcesOfType(template, 'AWS::Lambda::Function');
+const queueProps = (id: string | undefined): Record<string, unknown> => {
+  const resource: CfnResource | undefined = id ? template.Resources[id] : undefined;
+  expect(resource?.Type).toBe('AWS::SQS::Queue');
+  return resource ? props(resource) : {};
+};
+const invokeConfigOf = (fnId: string) =>
+  resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(
+    ([, c]) => referencedId(props(c).FunctionName) === fnId,
+  );
+const mappingsOf = (fnId: string) =>
+  resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
+    ([, m]) => referencedId(props(m).FunctionName) === fnId,
+  );
+
+/** The queues failed work ends up in: destinations, function DLQs, rule-target DLQs and redrive targets. */
+function deadLetterQueueIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const [, config] of resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig')) {
+    const onFailure = (props(config).DestinationConfig as { OnFailure?: { Destination: unknown } } | undefined)
+      ?.OnFailure;
+    const id = referencedId(onFailure?.Destination);
+    if (id) ids.add(id);
+  }
+  for (const [, rule] of resourcesOfType(template, 'AWS::Events::Rule')) {
+    for (const target of asArray(props(rule).Targets as { DeadLetterConfig?: { Arn: unknown } }[])) {
+      const id = referencedId(target.DeadLetterConfig?.Arn);
+      if (id) ids.add(id);
+    }
+  }
+  for (const [, queue] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+    const id = referencedId(
+      (props(queue).RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn,
+    );
+    if (id) ids.add(id);
+  }
+  return ids;
+}
+
+describe('failure paths in the packaged template', () => {
+  it('gives every function an on-failure destination, a dead-letter queue, or SQS sources that redrive', () => {
+    for (const [id, fn] of functions()) {
+      const onFailure = invokeConfigOf(id)?.[1];
+      const destination = (props(onFailure ?? { Type: '' }).DestinationConfig as { OnFailure?: unknown } | undefined)
+        ?.OnFailure;
+      const functionDlq = props(fn).DeadLetterConfig;
+      const mappings = mappingsOf(id);
+      const sqsRedrives =
+        mappings.length > 0 &&
+        mappings.every(([, m]) => queueProps(referencedId(props(m).EventSourceArn)).RedrivePolicy !== undefined);
+
+      expect({ id, covered: Boolean(destination || functionDlq || sqsRedrives) }).toEqual({ id, covered: true });
+    }
+  });
+
+  it('sends every EventBridge-invoked function to an SQS queue on failure', () => {
+    const targets = new Set(
+      resourcesOfType(template, 'AWS::Events::Rule').flatMap(([, r]) =>
+        asArray(props(r).Targets as { Arn: unknown }[]).map((t) => referencedId(t.Arn)),
+      ),
+    );
+    for (const id of targets) {
+      const config = id ? invokeConfigOf(id)?.[1] : undefined;
+      const destination = (props(config ?? { Type: '' }).DestinationConfig as { OnFailure?: { Destination: unknown } })
+        ?.OnFailure?.Destination;
+
+      expect(queueProps(referencedId(destination))).toBeDefined();
+    }
+  });
+
+  it('sets up the continuation queue as AWS advises for a Lambda SQS source', () => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const [, mapping] of mappings) {
+      const m = props(mapping);
+      const fn = template.Resources[referencedId(m.FunctionName) ?? ''];
+      const queue = queueProps(referencedId(m.EventSourceArn));
+      const redrive = queue.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+
+      expect(Number(queue.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * Number(fn ? props(fn).Timeout : Number.NaN));
+      expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(2);
+      expect(redrive.maxReceiveCount).toBeLessThanOrEqual(10);
+      expect(queueProps(referencedId(redrive.deadLetterTargetArn))).toBeDefined();
+      expect(m.BatchSize).toBe(1);
+      expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+  });
+
+  it('raises an alarm on the alerts topic as soon as any dead-letter queue holds a message', () => {
+    const topics = resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id);
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+    const dlqs = deadLetterQueueIds();
+    expect(dlqs.size).toBeGreaterThan(0);
+
+    for (const queue of dlqs) {
+      const alarm = alarms.find((a) =>
+        asArray(a.Dimensions as { Name: string; Value: unknown }[]).some(
+          (d) => d.Name === 'QueueName' && referencedId(d.Value) === queue,
+        ),
+      );
+
+      expect({ queue, alarm: alarm !== undefined }).toEqual({ queue, alarm: true });
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+      expect(asArray(alarm?.AlarmActions).map(referencedId)).toEqual(topics);
+    }
+  });
+
+  it('lets EventBridge write to the rule dead-letter queue, for our rules only', () => {
+    const region = packagedConfig().region;
+    const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy').map(([, p]) => props(p));
+    for (const [, rule] of resourcesOfType(template, 'AWS::Events::Rule')) {
+      const ruleName = String(props(rule).Name);
+      for (const target of asArray(props(rule).Targets as { DeadLetterConfig?: { Arn: unknown } }[])) {
+        const queue = referencedId(target.DeadLetterConfig?.Arn);
+        const policy = policies.find((p) => asArray(p.Queues).some((q) => referencedId(q) === queue));
+        const statements = (policy?.PolicyDocument as { Statement: Record<string, unknown>[] } | undefined)?.Statement;
+        const grant = statements?.find(
+          (s) => (s.Principal as { Service?: string } | undefined)?.Service === 'events.amazonaws.com',
+        );
+        const sourceArns = asArray(
+          (grant?.Condition as { ArnEquals?: Record<string, unknown> } | undefined)?.ArnEquals?.['aws:SourceArn'],
+        ).map((a) => renderString(a, region));
+
+        expect(grant).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage' });
+        expect(sourceArns).toContain(`arn:aws:events:${region}:123456789012:rule/${ruleName}`);
+      }
+    }
+  });
+
+  it('encrypts every queue with SQS-managed keys', () => {
+    for (const [id, queue] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+      expect({ id, sse: props(queue).SqsManagedSseEnabled }).toEqual({ id, sse: true });
+    }
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The functions' IAM policy, read from the packaged template, against the AWS calls the code makes: nothing missing,
+ * nothing extra, no wildcard actions, and every mutating action scoped to resources named by the config.
+ *
+ * "The calls the code makes" = every `new XxxCommand(` in functions/ and shared/ whose class is imported from an AWS
+ * SDK v3 client package, mapped to `<service prefix>:Xxx`.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { actionsCalledByCode, sourceFiles } from './sdk-calls';
+import {
+  asArray,
+  loadTemplate,
+  packagedConfig,
+  props,
+  REPO,
+  referencedId,
+  renderString,
+  resourcesOfType,
+  type Template,
+} from './template';
+
+interface Statement {
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+function roleStatements(template: Template): Statement[] {
+  const inline = resourcesOfType(template, 'AWS::IAM::Role').flatMap(([, role]) =>
+    asArray(props(role).Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    ),
+  );
+  const standalone = resourcesOfType(template, 'AWS::IAM::Policy').flatMap(
+    ([, p]) => (props(p).PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+  return [...inline, ...standalone];
+}
+
+const isReadOnly = (action: string) => /^[a-z0-9-]+:(Describe|List|Get)/.test(action);
+
+let template: Template;
+let statements: Statement[];
+let called: Map<string, string[]>;
+
+beforeAll(() => {
+  template = loadTemplate();
+  statements = roleStatements(template);
+  called = actionsCalledByCode([...sourceFiles(join(REPO, 'functions')), ...sourceFiles(join(REPO, 'shared'))]);
+});
+
+const allows = () => statements.filter((s) => s.Effect === 'Allow');
+const granted = () => new Set(allows().flatMap((s) => asArray(s.Action)));
+
+describe('the functions IAM policy', () => {
+  it('finds the SDK calls the code makes (sanity check of the scan)', () => {
+    expect(called.has('sns:Publish')).toBe(true);
+    expect(called.size).toBeGreaterThan(5);
+  });
+
+  it('uses no wildcard actions and no NotAction', () => {
+    const wildcards = allows().flatMap((s) => asArray(s.Action).filter((a) => a.includes('*')));
+    const notActions = statements.filter((s) => s.NotAction !== undefined);
+
+    expect(wildcards).toEqual([]);
+    expect(notActions).toEqual([]);
+  });
+
+  it('grants every action the code calls', () => {
+    const have = granted();
+    const missing = [...called].filter(([action]) => !have.has(action)).map(([a, files]) => `${a} (${files[0]})`);
+
+    expect(missing).toEqual([]);
+  });
+
+  it('grants nothing the code never calls, except what Lambda logging, SQS polling and destinations need', () => {
+    const region = packagedConfig().region;
+    const render = (v: unknown) => renderString(v, region);
+    const sourceQueues = new Set(
+      resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => render(props(m).EventSourceArn)),
+    );
+    const destinations = new Set(
+      resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').flatMap(([, c]) => {
+        const config = props(c).DestinationConfig as Record<string, { Destination: unknown }> | undefined;
+        return Object.values(config ?? {}).map((d) => render(d.Destination));
+      }),
+    );
+    const frameworkNeeds = (action: string, resources: string[]): boolean => {
+      if (['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:TagResource'].includes(action)) {
+        return resources.every((r) => r.includes(':log-group:/aws/lambda/'));
+      }
+      if (['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].includes(action)) {
+        return resources.every((r) => sourceQueues.has(r));
+      }
+      if (action === 'sqs:SendMessage') return resources.every((r) => destinations.has(r));
+      return false;
+    };
+
+    const extra = allows().flatMap((s) => {
+      const resources = asArray(s.Resource).map(render);
+      return asArray(s.Action).filter((a) => !called.has(a) && !frameworkNeeds(a, resources));
+    });
+
+    expect(extra).toEqual([]);
+  });
+
+  it('scopes every mutating action to resources, never "*"', () => {
+    const unscoped = allows().flatMap((s) =>
+      asArray(s.Action).filter((a) => !isReadOnly(a) && asArray(s.Resource).some((r) => r === '*')),
+    );
+
+    expect(unscoped).toEqual([]);
+  });
+
+  it('scopes mutating actions to the groups, target groups and zones the config names', () => {
+    const config = packagedConfig();
+    const render = (v: unknown) => renderString(v, config.region);
+    const groups = config.services.map((s) => s.autoScalingGroup);
+    const resourcesOf = (action: string) =>
+      allows()
+        .filter((s) => asArray(s.Action).includes(action))
+        .flatMap((s) => asArray(s.Resource).map(render));
+    const conditionsOf = (action: string) =>
+      allows()
+        .filter((s) => asArray(s.Action).includes(action))
+        .map((s) => s.Condition ?? {});
+
+    const groupArns = groups.map(
+      (g) => `arn:aws:autoscaling:${config.region}:123456789012:autoScalingGroup:*:autoScalingGroupName/${g}`,
+    );
+    expect(resourcesOf('autoscaling:CompleteLifecycleAction').sort()).toEqual([...groupArns].sort());
+    expect(resourcesOf('autoscaling:RecordLifecycleActionHeartbeat').sort()).toEqual([...groupArns].sort());
+
+    const targetGroups = [...new Set(config.services.flatMap((s) => s.targetGroups))].sort();
+    expect(resourcesOf('elasticloadbalancing:RegisterTargets').sort()).toEqual(targetGroups);
+    expect(resourcesOf('elasticloadbalancing:DeregisterTargets').sort()).toEqual(targetGroups);
+
+    const zoneIds = new Set(
+      config.services.flatMap((s) => s.dns.records.map((r) => config.hostedZones[r.zone]?.id ?? '')),
+    );
+    const zoneArns = [...zoneIds].map((id) => `arn:aws:route53:::hostedzone/${id}`).sort();
+    expect(resourcesOf('route53:ChangeResourceRecordSets').sort()).toEqual(zoneArns);
+    for (const condition of conditionsOf('route53:ChangeResourceRecordSets')) {
+      expect(condition['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsRecordTypes']).toEqual(['A']);
+    }
+
+    for (const action of ['ec2:CreateTags', 'ec2:DeleteTags']) {
+      expect(resourcesOf(action)).toEqual([`arn:aws:ec2:${config.region}:123456789012:instance/*`]);
+      for (const condition of conditionsOf(action)) {
+        expect(condition.StringEquals?.['aws:ResourceTag/aws:autoscaling:groupName']).toEqual(groups);
+        expect(condition['ForAllValues:StringLike']?.['aws:TagKeys']).toEqual(['fleetpilot:*']);
+        expect(condition.Null?.['aws:TagKeys']).toBe('false');
+      }
+    }
+
+    const topic = resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => `<Ref:${id}>`);
+    expect(resourcesOf('sns:Publish')).toEqual(topic);
+  });
+
+  it('reads an aliased or multi-line import correctly (the scan itself works)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetpilot-scan-'));
+    const file = join(dir, 'sample.ts');
+    writeFileSync(
+      file,
+      [
+        "import {\n  type EC2Client,\n  DescribeImagesCommand as Images,\n  CreateTagsCommand,\n} from '@aws-sdk/client-ec2';",
+        "import { PublishCommand } from '@aws-sdk/client-sns';",
+        'class LocalCommand {}',
+        'new Images({}); new CreateTagsCommand({}); new PublishCommand({}); new LocalCommand();',
+      ].join('\n'),
+    );
+
+    expect([...actionsCalledByCode([file]).keys()].sort()).toEqual([
+      'ec2:CreateTags',
+      'ec2:DescribeImages',
+      'sns:Publish',
+    ]);
+    expect(referencedId({ 'Fn::GetAtt': ['Queue', 'Arn'] })).toBe('Queue');
+  });
+});

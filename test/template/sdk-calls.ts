@@ -1,0 +1,55 @@
+/**
+ * The AWS calls the code makes: every `new XxxCommand(` whose class is imported from an AWS SDK v3 client package,
+ * mapped to the IAM action `<service prefix>:Xxx`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { REPO } from './template';
+
+/** SDK client package -> IAM service prefix (Service Authorization Reference). Extend when the code uses a new one. */
+export const SERVICE_PREFIX: Record<string, string> = {
+  '@aws-sdk/client-auto-scaling': 'autoscaling',
+  '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  '@aws-sdk/client-route-53': 'route53',
+  '@aws-sdk/client-sns': 'sns',
+  '@aws-sdk/client-sqs': 'sqs',
+};
+
+export function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** The IAM actions behind every SDK command the code constructs, with where each is constructed. */
+export function actionsCalledByCode(files: readonly string[]): Map<string, string[]> {
+  const actions = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    // local name -> the SDK package and operation of the command class it imports (aliases included)
+    const commands = new Map<string, { pkg: string; operation: string }>();
+    for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"](@aws-sdk\/client-[a-z0-9-]+)['"]/g)) {
+      for (const spec of (m[1] ?? '').split(',')) {
+        const [imported, local] = spec
+          .replace(/^\s*type\s+/, '')
+          .split(/\s+as\s+/)
+          .map((s) => s.trim());
+        if (imported?.endsWith('Command')) {
+          commands.set(local || imported, { pkg: m[2] ?? '', operation: imported.replace(/Command$/, '') });
+        }
+      }
+    }
+    for (const m of text.matchAll(/new\s+([A-Za-z0-9_$]+)\s*\(/g)) {
+      const command = commands.get(m[1] ?? '');
+      if (!command) continue;
+      const prefix = SERVICE_PREFIX[command.pkg];
+      if (!prefix) throw new Error(`${file}: no IAM service prefix known for ${command.pkg}; add it to SERVICE_PREFIX`);
+      const action = `${prefix}:${command.operation}`;
+      actions.set(action, [...(actions.get(action) ?? []), relative(REPO, file)]);
+    }
+  }
+  return actions;
+}
