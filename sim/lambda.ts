@@ -1,0 +1,421 @@
+/**
+ * Local Lambda: runs fleetpilot's real handlers on the simulated account, wired exactly as serverless.yml wires them.
+ *
+ * - EventBridge: every event the account emits is matched against each function's rule patterns (read back from
+ *   serverless.yml by deploy/wiring.ts) and invoked asynchronously.
+ * - Asynchronous invocation semantics (Lambda developer guide, "How Lambda handles errors and retries with
+ *   asynchronous invocation"): on a function error Lambda retries twice, about one minute and then two minutes
+ *   later; after the last attempt the event goes to the on-failure destination (here: `deadLetters`).
+ * - SQS event source (Lambda developer guide, "Using Lambda with Amazon SQS"): due messages are polled every
+ *   second, one per batch; a failed item becomes visible again after the queue's visibility timeout and moves to the
+ *   dead-letter queue after maxReceiveCount receives (the queue's redrive policy).
+ * - Timeouts: an invocation still running at its function's timeout counts as failed and is retried. (Its promise
+ *   cannot be frozen the way Lambda freezes a sandbox; its later AWS calls fail as if the sandbox were gone.)
+ * - Crashes: `crashRate` makes an invocation die at a chosen AWS call: that call and every later call of the same
+ *   invocation fail, as if the process had exited; Lambda then retries the event.
+ */
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { logicalIds } from '../deploy/stack-values';
+import { type FunctionWiring, matchesEventPattern, type Wiring } from '../deploy/wiring';
+import { type AnyHandler, factoryFor } from '../functions/registry';
+import { type AwsClients, createClients } from '../shared/aws/clients';
+import type { FleetpilotConfig } from '../shared/config/schema';
+import { createSnsNotifier } from '../shared/notify/notifier';
+import { systemClock } from '../shared/runtime/clock';
+import type { HandlerDeps } from '../shared/runtime/deps';
+import type { SimAccount } from './account';
+import { SimulatedCrashError } from './errors';
+import type { SimEvent } from './events';
+import { attachSim } from './plug';
+import { SeededRandom } from './random';
+import type { QueuedMessage } from './sqs';
+
+/** Lambda's async retry delays (approximate, per the developer guide). */
+const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+const SQS_POLL_MS = 1_000;
+
+export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'crash';
+
+export interface InvocationRecord {
+  fn: string;
+  trigger: 'eventbridge' | 'sqs';
+  /** EventBridge event id or SQS message id. */
+  sourceId: string;
+  instanceId?: string;
+  attempt: number;
+  startedAt: number;
+  endedAt: number;
+  outcome: InvocationOutcome;
+  result?: unknown;
+  error?: string;
+}
+
+export interface DeadLetter {
+  fn: string;
+  sourceId: string;
+  reason: string;
+  payload: unknown;
+}
+
+export interface LocalLambdaOptions {
+  account: SimAccount;
+  wiring: Wiring;
+  config: FleetpilotConfig;
+  seed: number | string;
+  /** SDK attempts per call (default: the client factory's). */
+  maxAttempts?: number;
+  /** Probability that an invocation dies at one of its first AWS calls. */
+  crashRate?: number;
+  /** Powertools log level for the handlers; default SILENT. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  onInvocation?: (record: InvocationRecord) => void;
+}
+
+interface InvocationScope {
+  calls: number;
+  killAt?: number;
+  dead: boolean;
+}
+
+interface Deployed {
+  wiring: FunctionWiring;
+  handler: AnyHandler;
+}
+
+export class LocalLambda {
+  readonly invocations: InvocationRecord[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly functions: Deployed[];
+  private readonly scope = new AsyncLocalStorage<InvocationScope>();
+  private readonly dice: SeededRandom;
+  private readonly receiveCounts = new Map<string, number>();
+  private inFlight = 0;
+  private pendingRetries = 0;
+  private unsubscribe?: () => void;
+  private poller?: ReturnType<typeof setInterval>;
+  private restoreSetTimeout?: () => void;
+
+  constructor(private readonly options: LocalLambdaOptions) {
+    this.dice = new SeededRandom(`lambda:${options.seed}`);
+    this.functions = options.wiring.functions.map((fn) => ({
+      wiring: fn,
+      handler: factoryFor(`${fn.handler.module}.${fn.handler.exportName}`)(this.depsFor(fn)),
+    }));
+  }
+
+  /** Subscribes to the account's events and starts polling the SQS event sources. */
+  start(): this {
+    this.bindTimersToInvocations();
+    this.unsubscribe = this.options.account.onEvent((event) => this.onEvent(event));
+    this.poller = setInterval(() => this.pollQueues(), SQS_POLL_MS);
+    return this;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.poller) clearInterval(this.poller);
+    this.restoreSetTimeout?.();
+  }
+
+  /** Nothing running, no retry scheduled and no message waiting in an event-source queue. */
+  idle(): boolean {
+    if (this.inFlight > 0 || this.pendingRetries > 0) return false;
+    const waiting = this.options.account.sqs.view();
+    return this.sourceQueues().every(({ url }) => (waiting.find((q) => q.url === url)?.waiting.length ?? 0) === 0);
+  }
+
+  queueUrl(logicalId: string): string {
+    return this.options.account.sqs.urlOf(logicalId);
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  private depsFor(fn: FunctionWiring): HandlerDeps {
+    const { account, config } = this.options;
+    const clients = createClients({
+      region: account.region,
+      ...(this.options.maxAttempts ? { maxAttempts: this.options.maxAttempts } : {}),
+    });
+    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.route53, clients.sns, clients.sqs]) {
+      this.addCrashPoint(client);
+    }
+    attachSim(clients.ec2, account);
+    attachSim(clients.autoScaling, account);
+    attachSim(clients.elbv2, account);
+    attachSim(clients.route53, account);
+    attachSim(clients.sns, account);
+    attachSim(clients.sqs, account);
+    const topicArn = this.resolveEnv(fn, 'FLEETPILOT_TOPIC_ARN');
+    return {
+      config,
+      clients,
+      notifier: createSnsNotifier(clients.sns, topicArn),
+      clock: systemClock,
+      continuationQueueUrl: this.resolveEnv(fn, 'FLEETPILOT_CONTINUATION_QUEUE_URL'),
+      log: new Logger({ serviceName: `fleetpilot-${fn.name}`, logLevel: this.options.logLevel ?? 'SILENT' }),
+    };
+  }
+
+  /** Environment values are `{ Ref: LogicalId }` in serverless.yml: topics resolve by name, queues by logical id. */
+  private resolveEnv(fn: FunctionWiring, key: string): string {
+    const value = fn.environment[key];
+    const ref = (value as { Ref?: unknown } | undefined)?.Ref;
+    if (typeof value === 'string') return value;
+    if (typeof ref !== 'string') throw new Error(`${fn.name}: environment ${key} is neither a string nor a Ref`);
+    if (ref === logicalIds.topic) {
+      const arn = this.options.account.sns
+        .topicArns()
+        .find((a) => a.endsWith(`:${this.options.config.notifications.topicName}`));
+      if (!arn) throw new Error(`the simulated account has no topic ${this.options.config.notifications.topicName}`);
+      return arn;
+    }
+    return this.queueUrl(ref);
+  }
+
+  private sourceQueues(): { fn: Deployed; url: string; maxReceiveCount: number; visibilityMs: number }[] {
+    return this.functions.flatMap((fn) =>
+      fn.wiring.sqsSources.map((source) => ({
+        fn,
+        url: this.queueUrl(source.queueLogicalId),
+        maxReceiveCount: source.maxReceiveCount ?? Number.POSITIVE_INFINITY,
+        visibilityMs: (source.visibilityTimeoutSeconds ?? 30) * 1000,
+      })),
+    );
+  }
+
+  // ---------------------------------------------------------------- EventBridge
+
+  private onEvent(event: SimEvent): void {
+    for (const fn of this.functions) {
+      if (fn.wiring.eventPatterns.some((pattern) => matchesEventPattern(pattern, event))) {
+        void this.invokeAsync(fn, event, 1);
+      }
+    }
+  }
+
+  private async invokeAsync(fn: Deployed, event: SimEvent, attempt: number): Promise<void> {
+    const record = await this.invoke(
+      fn,
+      'eventbridge',
+      event.id,
+      event.detail.EC2InstanceId,
+      attempt,
+      structuredClone(event),
+    );
+    if (record.outcome === 'ok') return;
+    const delay = ASYNC_RETRY_DELAYS_MS[attempt - 1];
+    if (delay === undefined) {
+      this.deadLetters.push({
+        fn: fn.wiring.name,
+        sourceId: event.id,
+        reason: record.error ?? record.outcome,
+        payload: event,
+      });
+      return;
+    }
+    this.pendingRetries += 1;
+    setTimeout(() => {
+      this.pendingRetries -= 1;
+      void this.invokeAsync(fn, event, attempt + 1);
+    }, delay);
+  }
+
+  // ---------------------------------------------------------------- SQS
+
+  private pollQueues(): void {
+    for (const source of this.sourceQueues()) {
+      for (const message of this.options.account.sqs.takeDue(source.url)) {
+        void this.deliver(source, message);
+      }
+    }
+  }
+
+  private async deliver(
+    source: ReturnType<LocalLambda['sourceQueues']>[number],
+    message: QueuedMessage,
+  ): Promise<void> {
+    const received = (this.receiveCounts.get(message.messageId) ?? 0) + 1;
+    this.receiveCounts.set(message.messageId, received);
+    const event: SQSEvent = { Records: [sqsRecord(message, source.url, this.options.account.region, received)] };
+    const instanceId = message.attributes.instanceId?.StringValue;
+    const record = await this.invoke(source.fn, 'sqs', message.messageId, instanceId, received, event);
+    const failedItems = (record.result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? [];
+    if (record.outcome === 'ok' && failedItems.length === 0) {
+      this.receiveCounts.delete(message.messageId);
+      return;
+    }
+    if (received >= source.maxReceiveCount) {
+      this.options.account.sqs.deadLetter(source.url, message);
+      this.deadLetters.push({
+        fn: source.fn.wiring.name,
+        sourceId: message.messageId,
+        reason: record.error ?? 'batch item failure',
+        payload: message.body,
+      });
+      return;
+    }
+    this.options.account.sqs.returnToQueue(source.url, message, Date.now() + source.visibilityMs);
+  }
+
+  // ---------------------------------------------------------------- one invocation
+
+  private async invoke(
+    fn: Deployed,
+    trigger: InvocationRecord['trigger'],
+    sourceId: string,
+    instanceId: string | undefined,
+    attempt: number,
+    payload: unknown,
+  ): Promise<InvocationRecord> {
+    this.inFlight += 1;
+    const startedAt = Date.now();
+    const timeoutMs = fn.wiring.timeoutSeconds * 1000;
+    const scope: InvocationScope = {
+      calls: 0,
+      dead: false,
+      ...(this.dice.chance(this.options.crashRate ?? 0) ? { killAt: 1 + this.dice.int(8) } : {}),
+    };
+    const context = {
+      functionName: fn.wiring.name,
+      awsRequestId: `${fn.wiring.name}-${sourceId}-${attempt}`,
+      getRemainingTimeInMillis: () => Math.max(0, startedAt + timeoutMs - Date.now()),
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    let record: InvocationRecord;
+    try {
+      const result = await Promise.race([this.scope.run(scope, () => fn.handler(payload, context)), timedOut]);
+      if (result === 'timeout') {
+        scope.dead = true;
+        record = this.record(
+          fn,
+          trigger,
+          sourceId,
+          instanceId,
+          attempt,
+          startedAt,
+          'timeout',
+          undefined,
+          'Task timed out',
+        );
+      } else {
+        record = this.record(fn, trigger, sourceId, instanceId, attempt, startedAt, 'ok', result);
+      }
+    } catch (error) {
+      const crashed = error instanceof SimulatedCrashError || scope.dead;
+      record = this.record(
+        fn,
+        trigger,
+        sourceId,
+        instanceId,
+        attempt,
+        startedAt,
+        crashed ? 'crash' : 'error',
+        undefined,
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      );
+    } finally {
+      clearTimeout(timer);
+      this.inFlight -= 1;
+    }
+    return record;
+  }
+
+  private record(
+    fn: Deployed,
+    trigger: InvocationRecord['trigger'],
+    sourceId: string,
+    instanceId: string | undefined,
+    attempt: number,
+    startedAt: number,
+    outcome: InvocationOutcome,
+    result?: unknown,
+    error?: string,
+  ): InvocationRecord {
+    const record: InvocationRecord = {
+      fn: fn.wiring.name,
+      trigger,
+      sourceId,
+      ...(instanceId ? { instanceId } : {}),
+      attempt,
+      startedAt,
+      endedAt: Date.now(),
+      outcome,
+      ...(result !== undefined ? { result } : {}),
+      ...(error ? { error } : {}),
+    };
+    this.invocations.push(record);
+    this.options.onInvocation?.(record);
+    return record;
+  }
+
+  /** A middleware before the simulated account: the call where a doomed invocation dies, and every call after it. */
+  private addCrashPoint(client: AwsClients[keyof AwsClients]): void {
+    const scope = this.scope;
+    (client.middlewareStack as { add(mw: unknown, options: unknown): void }).add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) =>
+        async (args: unknown) => {
+          const current = scope.getStore();
+          if (current) {
+            current.calls += 1;
+            if (current.killAt !== undefined && current.calls >= current.killAt) current.dead = true;
+            if (current.dead) {
+              throw new SimulatedCrashError(current.calls, context.clientName ?? 'aws', context.commandName ?? 'call');
+            }
+          }
+          return next(args);
+        },
+      { step: 'initialize', name: 'fleetpilotSimCrashPoint', priority: 'high' },
+    );
+  }
+
+  /**
+   * fake-timers runs timer callbacks from the clock's own call stack, which would lose the invocation a callback
+   * belongs to. Binding each callback to the async context it was scheduled in keeps crash points per invocation.
+   */
+  private bindTimersToInvocations(): void {
+    const original = globalThis.setTimeout;
+    const bound = ((fn: (...a: unknown[]) => void, ms?: number, ...rest: unknown[]) =>
+      original(AsyncResource.bind(fn), ms, ...rest)) as unknown as typeof setTimeout;
+    globalThis.setTimeout = bound;
+    this.restoreSetTimeout = () => {
+      if (globalThis.setTimeout === bound) globalThis.setTimeout = original;
+    };
+  }
+}
+
+/** An SQS record in the shape of the Lambda developer guide's sample event (events/sqs-event.json). */
+function sqsRecord(message: QueuedMessage, queueUrl: string, region: string, receiveCount: number): SQSRecord {
+  const [, , host, account, name] = queueUrl.split('/');
+  void host;
+  return {
+    messageId: message.messageId,
+    receiptHandle: `${message.messageId}#${receiveCount}`,
+    body: message.body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: String(message.sentAt),
+      SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+      ApproximateFirstReceiveTimestamp: String(message.visibleAt),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.attributes).map(([key, value]) => [
+        key,
+        {
+          dataType: value.DataType,
+          ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      ]),
+    ),
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:${region}:${account}:${name}`,
+    awsRegion: region,
+  };
+}

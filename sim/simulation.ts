@@ -1,0 +1,158 @@
+/**
+ * One call to stand up a whole simulated deployment: the virtual clock, an account declared from a fleetpilot
+ * config (the same YAML users deploy), and the local Lambda runtime wired from serverless.yml.
+ */
+import { logicalIds } from '../deploy/stack-values';
+import { readWiring, type Wiring } from '../deploy/wiring';
+import type { FleetpilotConfig } from '../shared/config/schema';
+import { createSimAccount, type SimAccount, type StackSpec } from './account';
+import type { AppBehaviour } from './apps';
+import { createVirtualClock, type VirtualClock } from './clock';
+import type { HealthCheckSpec } from './elbv2';
+import { type InvocationRecord, LocalLambda } from './lambda';
+
+export interface SimulationOptions {
+  config: FleetpilotConfig;
+  /** Path of the config file, for the wiring (as `--param config=`); default the example. */
+  configFile?: string;
+  seed: number | string;
+  start?: string;
+  /** Desired capacity of every group at the start; the first instances launch through the hooks. */
+  initialCapacity?: number;
+  maxSize?: number;
+  healthCheck?: HealthCheckSpec;
+  deregistrationDelaySeconds?: number;
+  /** Launch hook HeartbeatTimeout, seconds (default 300); the terminate hook uses the same. */
+  heartbeatTimeoutSeconds?: number;
+  defaultApp?: AppBehaviour;
+  /** Route 53 rate limit; default AWS's five requests per second per account. */
+  route53RateLimit?: { burst: number; perSecond: number } | false;
+  maxAttempts?: number;
+  crashRate?: number;
+  onInvocation?: (record: InvocationRecord) => void;
+}
+
+export interface Simulation {
+  clock: VirtualClock;
+  account: SimAccount;
+  lambda: LocalLambda;
+  wiring: Wiring;
+  config: FleetpilotConfig;
+  /** Advance virtual time until no function runs and nothing is queued (checked every `stepMs`), at most `maxMs`. */
+  settle(maxMs: number, stepMs?: number): Promise<boolean>;
+  stop(): void;
+}
+
+export const targetGroupName = (arn: string): string => arn.split(':').pop()?.split('/')[1] ?? arn;
+
+export function stackFromConfig(config: FleetpilotConfig, options: SimulationOptions, clock: VirtualClock): StackSpec {
+  const azs = ['a', 'b', 'c'].map((suffix) => `${config.region}${suffix}`);
+  const subnets = azs.map((az, i) => ({
+    id: `subnet-0${(i + 1).toString().repeat(16)}`,
+    availabilityZone: az,
+    cidr: `10.0.${i + 1}.0/24`,
+    mapPublicIp: true,
+  }));
+  const arns = [...new Set(config.services.flatMap((s) => s.targetGroups))];
+  const account = arns[0]?.split(':')[4];
+  return {
+    clock,
+    seed: options.seed,
+    region: config.region,
+    ...(account ? { accountId: account } : {}),
+    subnets,
+    zones: Object.values(config.hostedZones).map((zone) => ({ id: zone.id, name: zone.domain, private: zone.private })),
+    targetGroups: arns.map((arn) => ({
+      name: targetGroupName(arn),
+      arn,
+      healthCheck: options.healthCheck ?? {
+        path: '/healthz',
+        intervalSeconds: 10,
+        healthyThreshold: 3,
+        unhealthyThreshold: 2,
+        matcher: '200',
+      },
+      deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? 300,
+    })),
+    autoScalingGroups: config.services.map((service) => ({
+      name: service.autoScalingGroup,
+      minSize: 0,
+      maxSize: options.maxSize ?? 10,
+      desiredCapacity: options.initialCapacity ?? 0,
+      subnetIds: subnets.map((s) => s.id),
+      initialInstances: 'launch',
+      lifecycleHooks: [
+        {
+          name: `${service.name}-launch`,
+          transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          heartbeatTimeout: options.heartbeatTimeoutSeconds ?? 300,
+          defaultResult: 'ABANDON',
+        },
+        {
+          name: `${service.name}-terminate`,
+          transition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+          heartbeatTimeout: options.heartbeatTimeoutSeconds ?? 300,
+          defaultResult: 'CONTINUE',
+        },
+      ],
+    })),
+    topics: [config.notifications.topicName],
+    queues: [{ name: logicalIds.continuationQueue }],
+    ...(options.defaultApp ? { defaultApp: options.defaultApp } : {}),
+    ...(options.route53RateLimit !== undefined ? { route53: { rateLimit: options.route53RateLimit } } : {}),
+  };
+}
+
+export function startSimulation(options: SimulationOptions): Simulation {
+  const clock = createVirtualClock({
+    ...(options.start ? { start: options.start } : {}),
+    seedMathRandom: `math:${options.seed}`,
+  });
+  try {
+    const wiring = readWiring(options.configFile ?? 'fleetpilot.example.yml', { stage: 'sim' });
+    const account = createSimAccount(stackFromConfig(options.config, options, clock));
+    const lambda = new LocalLambda({
+      account,
+      wiring,
+      config: options.config,
+      seed: options.seed,
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.crashRate ? { crashRate: options.crashRate } : {}),
+      ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+    }).start();
+    return {
+      clock,
+      account,
+      lambda,
+      wiring,
+      config: options.config,
+      async settle(maxMs, stepMs = 5_000) {
+        // Quiet means: no function running or queued, and no lifecycle action waiting for an answer.
+        return clock.runUntil(
+          () => lambda.idle() && account.autoscaling.pendingActions().length === 0 && busyInstances(account) === 0,
+          maxMs,
+          stepMs,
+        );
+      },
+      stop() {
+        lambda.stop();
+        clock.uninstall();
+      },
+    };
+  } catch (error) {
+    clock.uninstall();
+    throw error;
+  }
+}
+
+/** Instances between states (pending, shutting-down, or a lifecycle state other than InService). */
+function busyInstances(account: SimAccount): number {
+  const groups = account.autoscaling.view();
+  const inGroupBusy = groups.flatMap((g) => g.instances).filter((i) => i.lifecycleState !== 'InService').length;
+  const ec2Busy = account.ec2.list().filter((i) => i.state === 'pending' || i.state === 'shutting-down').length;
+  const desiredGap = groups.reduce(
+    (n, g) => n + Math.abs(g.desiredCapacity - g.instances.filter((i) => i.lifecycleState === 'InService').length),
+    0,
+  );
+  return inGroupBusy + ec2Busy + desiredGap;
+}

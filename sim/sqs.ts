@@ -1,0 +1,147 @@
+/**
+ * Simulated Amazon SQS: SendMessage, and a sim-side way to take the messages that are due.
+ *
+ * Modelled (SQS API reference, SendMessage): DelaySeconds 0–900 (InvalidParameterValue otherwise); body
+ * at most 256 KB = 262,144 bytes; MD5OfMessageBody as AWS computes it (the SDK checks it); unknown queue
+ * → QueueDoesNotExist ("The specified queue does not exist.").
+ *
+ * Approximated: no ReceiveMessage/visibility timeout/redrive through the API. The local runtime calls
+ * `takeDue(queueUrl)` to take messages whose delay has passed and `deadLetter(queueUrl, message)` to park
+ * one in the queue's dead-letter list. MD5OfMessageAttributes is not returned.
+ */
+import { createHash } from 'node:crypto';
+import {
+  QueueDoesNotExist,
+  type SendMessageCommandInput,
+  type SendMessageCommandOutput,
+  SQSServiceException,
+} from '@aws-sdk/client-sqs';
+import { byCodeUnit, lookupIn, type OperationTable, type SimContext, type SimService } from './context';
+import { serviceError } from './errors';
+
+export interface QueueSpec {
+  name: string;
+}
+
+export interface QueuedMessage {
+  messageId: string;
+  body: string;
+  attributes: Record<string, { DataType: string; StringValue?: string }>;
+  sentAt: number;
+  visibleAt: number;
+}
+
+interface SimQueue {
+  url: string;
+  arn: string;
+  name: string;
+  messages: QueuedMessage[];
+  deadLetters: QueuedMessage[];
+}
+
+type SqsOperations = {
+  SendMessage: readonly [SendMessageCommandInput, SendMessageCommandOutput];
+};
+
+export class SqsService implements SimService {
+  readonly name = 'sqs' as const;
+  private readonly queues = new Map<string, SimQueue>();
+
+  constructor(
+    private readonly ctx: SimContext,
+    specs: QueueSpec[],
+  ) {
+    for (const spec of specs) this.createQueue(spec.name);
+  }
+
+  private readonly table: OperationTable<SqsOperations> = {
+    SendMessage: (input) => this.sendMessage(input),
+  };
+
+  readonly operationHandler = lookupIn(this.table);
+
+  createQueue(name: string): string {
+    const url = `https://sqs.${this.ctx.region}.amazonaws.com/${this.ctx.accountId}/${name}`;
+    if (!this.queues.has(url)) {
+      this.queues.set(url, {
+        url,
+        name,
+        arn: `arn:aws:sqs:${this.ctx.region}:${this.ctx.accountId}:${name}`,
+        messages: [],
+        deadLetters: [],
+      });
+    }
+    return url;
+  }
+
+  urlOf(name: string): string {
+    return `https://sqs.${this.ctx.region}.amazonaws.com/${this.ctx.accountId}/${name}`;
+  }
+
+  /** Remove and return the messages whose delay has passed, oldest first. */
+  takeDue(queueUrl: string): QueuedMessage[] {
+    const queue = this.mustQueue(queueUrl);
+    const now = this.ctx.now();
+    const due = queue.messages.filter((message) => message.visibleAt <= now);
+    queue.messages = queue.messages.filter((message) => message.visibleAt > now);
+    return due;
+  }
+
+  /** Park a message in the queue's dead-letter list (the runtime decides when). */
+  /** Put a received message back, invisible until `visibleAt` (a failed receive, after the visibility timeout). */
+  returnToQueue(queueUrl: string, message: QueuedMessage, visibleAt: number): void {
+    this.mustQueue(queueUrl).messages.push({ ...message, visibleAt });
+  }
+
+  deadLetter(queueUrl: string, message: QueuedMessage): void {
+    this.mustQueue(queueUrl).deadLetters.push(message);
+  }
+
+  view(): Array<{ url: string; waiting: QueuedMessage[]; deadLetters: QueuedMessage[] }> {
+    return [...this.queues.values()]
+      .sort((a, b) => byCodeUnit(a.url, b.url))
+      .map((queue) => ({ url: queue.url, waiting: [...queue.messages], deadLetters: [...queue.deadLetters] }));
+  }
+
+  private sendMessage(input: SendMessageCommandInput) {
+    const queue = this.queues.get(input.QueueUrl ?? '');
+    if (!queue) throw serviceError(QueueDoesNotExist, { message: 'The specified queue does not exist.' });
+    const delay = input.DelaySeconds ?? 0;
+    if (!Number.isInteger(delay) || delay < 0 || delay > 900) {
+      throw serviceError(SQSServiceException, {
+        code: 'InvalidParameterValue',
+        message: `Value ${delay} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.`,
+      });
+    }
+    const body = input.MessageBody ?? '';
+    if (body.length === 0) {
+      throw serviceError(SQSServiceException, {
+        code: 'MissingParameter',
+        message: 'The request must contain the parameter MessageBody.',
+      });
+    }
+    if (Buffer.byteLength(body, 'utf8') > 262_144) {
+      throw serviceError(SQSServiceException, {
+        code: 'InvalidParameterValue',
+        message: 'One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.',
+      });
+    }
+    const now = this.ctx.now();
+    const messageId = this.ctx.ids.uuid();
+    const attributes: QueuedMessage['attributes'] = {};
+    for (const [name, attribute] of Object.entries(input.MessageAttributes ?? {})) {
+      attributes[name] = {
+        DataType: attribute.DataType ?? 'String',
+        ...(attribute.StringValue !== undefined ? { StringValue: attribute.StringValue } : {}),
+      };
+    }
+    queue.messages.push({ messageId, body, attributes, sentAt: now, visibleAt: now + delay * 1000 });
+    return { MessageId: messageId, MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
+  }
+
+  private mustQueue(queueUrl: string): SimQueue {
+    const queue = this.queues.get(queueUrl);
+    if (!queue) throw new Error(`SimAccount: unknown queue ${queueUrl}`);
+    return queue;
+  }
+}

@@ -1,0 +1,70 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { attachSim, createSimAccount, createVirtualClock, type SimAccount, type StackSpec } from '../../../sim';
+import type { VirtualClock } from '../../../sim/clock';
+
+export const SUBNETS: StackSpec['subnets'] = [
+  { id: 'subnet-0aaa', availabilityZone: 'eu-west-1a', cidr: '10.0.1.0/24' },
+  { id: 'subnet-0bbb', availabilityZone: 'eu-west-1b', cidr: '10.0.2.0/24' },
+];
+
+export interface Harness {
+  clock: VirtualClock;
+  account: SimAccount;
+  ec2: EC2Client;
+  autoscaling: AutoScalingClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  route53: Route53Client;
+  sns: SNSClient;
+  sqs: SQSClient;
+  done(): void;
+}
+
+/** A virtual clock, an account, and real SDK clients plugged into it. */
+export const startAccount = (
+  stack: Omit<StackSpec, 'clock' | 'subnets' | 'seed'> & Partial<Pick<StackSpec, 'seed' | 'subnets'>>,
+): Harness => {
+  const clock = createVirtualClock({ seedMathRandom: 7 });
+  try {
+    const account = createSimAccount({ seed: 42, subnets: SUBNETS, ...stack, clock });
+    const config = { region: account.region };
+    const harness: Harness = {
+      clock,
+      account,
+      ec2: new EC2Client(config),
+      autoscaling: new AutoScalingClient(config),
+      elbv2: new ElasticLoadBalancingV2Client(config),
+      route53: new Route53Client(config),
+      sns: new SNSClient(config),
+      sqs: new SQSClient(config),
+      done: () => clock.uninstall(),
+    };
+    attachSim(harness.ec2, account);
+    attachSim(harness.autoscaling, account);
+    attachSim(harness.elbv2, account);
+    attachSim(harness.route53, account);
+    attachSim(harness.sns, account);
+    attachSim(harness.sqs, account);
+    return harness;
+  } catch (error) {
+    clock.uninstall();
+    throw error;
+  }
+};
+
+/** Await a promise that must reject, and return the error. */
+export const rejectionOf = async (
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number }; $fault?: string }> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`rejected with a non-Error: ${String(error)}`);
+  }
+  throw new Error('expected the promise to reject, but it resolved');
+};
