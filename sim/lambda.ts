@@ -11,8 +11,9 @@
  *   dead-letter queue after maxReceiveCount receives (the queue's redrive policy).
  * - Timeouts: an invocation still running at its function's timeout counts as failed and is retried. (Its promise
  *   cannot be frozen the way Lambda freezes a sandbox; its later AWS calls fail as if the sandbox were gone.)
- * - Crashes: `crashRate` makes an invocation die at a chosen AWS call: that call and every later call of the same
- *   invocation fail, as if the process had exited; Lambda then retries the event.
+ * - Crashes: `crashRate` makes a first attempt die at one of its first eight AWS calls: that call and every later
+ *   call of the same invocation fail, as if the process had exited. Lambda then retries the event in a fresh
+ *   sandbox, which runs clean, so a crash tests recovery rather than exhausting the retries.
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -66,7 +67,7 @@ export interface LocalLambdaOptions {
   seed: number | string;
   /** SDK attempts per call (default: the client factory's). */
   maxAttempts?: number;
-  /** Probability that an invocation dies at one of its first AWS calls. */
+  /** Probability that a first attempt dies at one of its first AWS calls (retries run clean). */
   crashRate?: number;
   /** Powertools log level for the handlers; default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -275,7 +276,7 @@ export class LocalLambda {
     const scope: InvocationScope = {
       calls: 0,
       dead: false,
-      ...(this.dice.chance(this.options.crashRate ?? 0) ? { killAt: 1 + this.dice.int(8) } : {}),
+      ...(attempt === 1 && this.dice.chance(this.options.crashRate ?? 0) ? { killAt: 1 + this.dice.int(8) } : {}),
     };
     const context = {
       functionName: fn.wiring.name,

@@ -94,14 +94,17 @@ async function runLaunch(start: Progress, run: Run): Promise<Outcome> {
   const { action } = start;
   const tgs = run.service.targetGroups;
   const state = await lifecycleStateOf(clients.autoScaling, action.instanceId);
-  if (state === undefined)
-    return skipped(run, `instance ${action.instanceId} is not in an Auto Scaling group any more`);
-  if (!launchWaitStates.has(state)) {
-    if (state === 'InService' || state.endsWith('Pending:Proceed')) {
-      log.info('launch action already completed', { lifecycleState: state });
-      return { status: 'already-done' };
-    }
-    return skipped(run, `instance ${action.instanceId} is ${state}; its terminate action cleans up`);
+  if (state === 'InService' || state?.endsWith('Pending:Proceed')) {
+    log.info('launch action already completed', { lifecycleState: state });
+    return { status: 'already-done' };
+  }
+  if (state === undefined || !launchWaitStates.has(state)) {
+    // A resumed wait that finds its action gone was cut short (its hook timed out while an invocation was retried).
+    if (start.phase !== 'start') return afterLostAction(start, run);
+    return skipped(
+      run,
+      `instance ${action.instanceId} is ${state ?? 'not in a group'}; its terminate action cleans up`,
+    );
   }
 
   let p = start;
@@ -231,11 +234,18 @@ async function unhealthyError(health: TargetHealth[], p: Progress, run: Run): Pr
 async function afterLostAction(p: Progress, run: Run): Promise<Outcome> {
   const state = await lifecycleStateOf(run.deps.clients.autoScaling, p.action.instanceId);
   if (state === 'InService' || state?.endsWith('Pending:Proceed')) return { status: 'already-done' };
-  await undoLaunch(p, run);
-  return skipped(
+  const problems = await undoLaunch(p, run);
+  const reason = `the launch action of ${p.action.instanceId} stopped being pending before fleetpilot answered it (instance is ${state ?? 'gone'})`;
+  await report(
     run,
-    `the launch action of ${p.action.instanceId} is no longer pending (instance is ${state ?? 'gone'})`,
+    p,
+    'critical',
+    'lifecycle.launch.expired',
+    `Launch of ${p.action.instanceId} timed out unanswered`,
+    `${reason}: Auto Scaling applied the hook's default result. This follows a failed or crashed invocation; check the function's errors and dead-letter queues.`,
+    [['Cleanup', problems.length === 0 ? 'deregistered from target groups; DNS records removed' : problems.join('; ')]],
   );
+  return skipped(run, reason);
 }
 
 async function undoLaunch(p: Progress, run: Run): Promise<string[]> {
@@ -429,8 +439,9 @@ async function heartbeatIfDue(p: Progress, run: Run, aheadMs: number): Promise<v
 
 async function handOverNow(p: Progress, run: Run): Promise<Outcome> {
   const delayS = run.service.lifecycle.pollIntervalSeconds;
-  await heartbeatIfDue(p, run, delayS * 1000);
-  await handOver(run.deps.clients.sqs, run.deps.continuationQueueUrl, p, delayS);
+  // Always a fresh heartbeat: the next invocation may be slow to come (a crash waits for the visibility timeout).
+  await heartbeatIfDue(p, run, Number.POSITIVE_INFINITY);
+  await handOver(run.deps.clients.sqs, run.deps.continuationQueueUrl, { ...p, retries: 0 }, delayS);
   run.deps.log.info('handed the wait over to a later invocation', { phase: p.phase, hops: p.hops + 1 });
   return { status: 'waiting', phase: p.phase };
 }

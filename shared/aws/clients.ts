@@ -27,6 +27,14 @@ export interface ClientOptions {
   maxAttempts?: number;
 }
 
+/**
+ * A seam for the simulated account when it must reach clients it cannot construct itself (a bundled handler loaded
+ * by `npm run bench`): a function stored under this symbol on globalThis is called with every client made here.
+ * Nothing sets it in Lambda.
+ */
+export const CLIENT_HOOK = Symbol.for('fleetpilot.clientHook');
+type ClientHook = (client: AwsClients[keyof AwsClients]) => void;
+
 export function createClients(options: ClientOptions = {}): AwsClients {
   const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
   const common = {
@@ -34,7 +42,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     maxAttempts: options.maxAttempts ?? (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : MAX_ATTEMPTS),
     retryMode: process.env.AWS_RETRY_MODE === 'adaptive' ? 'adaptive' : 'standard',
   };
-  return {
+  const clients: AwsClients = {
     ec2: new EC2Client(common),
     autoScaling: new AutoScalingClient(common),
     elbv2: new ElasticLoadBalancingV2Client(common),
@@ -42,4 +50,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     sns: new SNSClient(common),
     sqs: new SQSClient(common),
   };
+  const hook = (globalThis as { [CLIENT_HOOK]?: ClientHook })[CLIENT_HOOK];
+  if (hook) for (const client of Object.values(clients)) hook(client);
+  return clients;
 }

@@ -1,11 +1,23 @@
 import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
-import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, Route53ServiceException } from '@aws-sdk/client-route-53';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { makeLifecycleHandler, makeResumeHandler } from '../../../functions/lifecycle/handlers';
-import { startProgress } from '../../../functions/lifecycle/progress';
+import { type Progress, startProgress } from '../../../functions/lifecycle/progress';
 import { loadEvent, timedEvent } from '../../helpers/events';
-import { harness, INSTANCE, mocks, resetMocks } from './harness';
+import {
+  harness,
+  INSTANCE,
+  instance,
+  lifecycleState,
+  mocks,
+  QUEUE_URL,
+  records,
+  recordTags,
+  resetMocks,
+  routeSet,
+} from './harness';
 
 type Sample = { id: string; detail: Record<string, unknown>; [k: string]: unknown };
 
@@ -110,9 +122,16 @@ describe('resume handler (continuation queue)', () => {
     expect(totalCalls()).toBe(0);
   });
 
-  it('returns only the throttled message as a batch item failure, so SQS redelivers just that one', async () => {
-    const h = harness();
-    const good = startProgress({
+  const throttled = () =>
+    new Route53ServiceException({
+      name: 'Throttling',
+      message: 'Rate exceeded',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
+
+  const progressAt = (h: ReturnType<typeof harness>, phase: Progress['phase'], retries = 0): Progress => ({
+    ...startProgress({
       eventId: 'e-1',
       time: h.clock.now(),
       region: 'us-west-2',
@@ -123,18 +142,46 @@ describe('resume handler (continuation queue)', () => {
       instanceId: INSTANCE,
       token: 't-1',
       replaceRootVolume: false,
-    });
-    mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(
-      new Route53ServiceException({
-        name: 'Throttling',
-        message: 'Rate exceeded',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    }),
+    phase,
+    retries,
+  });
 
-    const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(good)), h.context());
+  it('re-queues a continuation that hit throttling at the poll cadence instead of waiting for SQS redelivery', async () => {
+    const h = harness();
+    mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(throttled());
+
+    const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'start'))), h.context());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: QUEUE_URL, DelaySeconds: 10 });
+    const body = JSON.parse(mocks.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    expect(body).toMatchObject({ retries: 1, action: { instanceId: INSTANCE } });
+  });
+
+  it('leaves a continuation to SQS redelivery and its dead-letter queue after five retryable failures in a row', async () => {
+    const h = harness();
+    mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(throttled());
+
+    const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'start', 5))), h.context());
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
+    expect(mocks.sqs).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('reports a resumed wait whose hook timed out meanwhile, and cleans up what launch had done', async () => {
+    const h = harness();
+    lifecycleState(undefined);
+    instance({ state: 'terminated', tags: recordTags() });
+    records([routeSet(`${INSTANCE}.web.example.com`, '203.0.113.7')]);
+
+    await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'await-healthy'))), h.context());
+
+    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['critical', 'lifecycle.launch.expired']]);
+    expect(mocks.elb).toHaveReceivedCommand(DeregisterTargetsCommand);
+    expect(mocks.r53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+      HostedZoneId: 'ZPUBLIC1',
+      ChangeBatch: expect.objectContaining({ Changes: [expect.objectContaining({ Action: 'DELETE' })] }),
+    });
   });
 });

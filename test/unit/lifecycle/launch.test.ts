@@ -202,6 +202,8 @@ describe('launch lifecycle action', () => {
     const first = await makeLifecycleHandler('launch', h.deps)(launchEvent(), h.context(45_000));
 
     expect(first).toEqual({ status: 'waiting', phase: 'await-healthy' });
+    // A fresh heartbeat goes with every hand-over, so a slow or crashed next invocation still finds the hook alive.
+    expect(mocks.asg).toHaveReceivedCommand(RecordLifecycleActionHeartbeatCommand);
     expect(mocks.asg).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
     expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: QUEUE_URL, DelaySeconds: 10 });
     const body = mocks.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '';

@@ -1,0 +1,194 @@
+/**
+ * Whole lifecycle flows on the simulated account: real handlers, wired from serverless.yml, many events, virtual
+ * time. Assertions are on the final state of the account and on the notifications.
+ */
+import { join } from 'node:path';
+import { loadConfig, parseConfig } from '../../../shared/config/load';
+import type { FleetpilotConfig } from '../../../shared/config/schema';
+import { apps } from '../../../sim/apps';
+import { checkInvariants } from '../../../sim/invariants';
+import { type Simulation, type SimulationOptions, startSimulation } from '../../../sim/simulation';
+
+const EXAMPLE = join(__dirname, '..', '..', '..', 'fleetpilot.example.yml');
+const GROUP = 'web-asg';
+const HOUR = 3_600_000;
+
+let sim: Simulation | undefined;
+afterEach(() => {
+  sim?.stop();
+  sim = undefined;
+});
+
+function start(options: Partial<SimulationOptions> & { config?: FleetpilotConfig } = {}): Simulation {
+  sim = startSimulation({ config: options.config ?? loadConfig(EXAMPLE), seed: 11, initialCapacity: 2, ...options });
+  return sim;
+}
+
+const inService = (s: Simulation) =>
+  s.account.autoscaling
+    .view()
+    .flatMap((g) => g.instances)
+    .filter((i) => i.lifecycleState === 'InService')
+    .map((i) => i.id);
+
+const aRecords = (s: Simulation) =>
+  s.account.route53
+    .view()
+    .flatMap((z) => z.records)
+    .filter((r) => r.Type === 'A')
+    .map((r) => `${r.Name} ${r.ResourceRecords?.[0]?.Value}`);
+
+const kinds = (s: Simulation) => s.account.sns.published.map((m) => m.attributes.kind?.StringValue);
+
+describe('lifecycle on the simulated account', () => {
+  it('puts each launched instance in service: registered, healthy, named in DNS, hook continued, reported', async () => {
+    const s = start();
+
+    expect(await s.settle(HOUR)).toBe(true);
+
+    const ids = inService(s);
+    expect(ids).toHaveLength(2);
+    const targets = s.account.elbv2.view()[0]?.targets ?? [];
+    expect(targets.map((t) => [t.id, t.state]).sort()).toEqual(ids.map((id) => [id, 'healthy']).sort());
+    for (const id of ids) {
+      const instance = s.account.ec2.get(id);
+      expect(aRecords(s)).toContain(`${id}.web.internal.example.com. ${instance?.privateIp}`);
+    }
+    expect(s.account.autoscaling.hookResults.map((r) => [r.result, r.by])).toEqual([
+      ['CONTINUE', 'CompleteLifecycleAction'],
+      ['CONTINUE', 'CompleteLifecycleAction'],
+    ]);
+    expect(kinds(s)).toEqual(['lifecycle.launch.continued', 'lifecycle.launch.continued']);
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('abandons an instance whose application never answers, cleans it up, alerts, and the group replaces it', async () => {
+    const s = start({ initialCapacity: 0 });
+    s.account.apps.nextLaunches(1, apps.broken('timeout'));
+    s.account.autoscaling.setDesiredCapacity(GROUP, 1);
+
+    expect(await s.settle(4 * HOUR)).toBe(true);
+
+    const abandoned = s.account.autoscaling.hookResults.find((r) => r.result === 'ABANDON');
+    expect(abandoned?.by).toBe('CompleteLifecycleAction');
+    const broken = abandoned?.instanceId ?? '';
+    expect(s.account.ec2.get(broken)?.state).toBe('terminated');
+    expect(aRecords(s).some((r) => r.includes(broken))).toBe(false);
+    expect(s.account.elbv2.view()[0]?.targets.map((t) => t.id)).not.toContain(broken);
+    const alert = s.account.sns.published.find((m) => m.attributes.severity?.StringValue === 'critical');
+    const email = JSON.parse(alert?.message ?? '{}').email as string;
+    expect(email).toContain(`Launch of ${broken} abandoned`);
+    expect(email).toContain('Target.Timeout');
+    expect(email).toContain('HTTP /healthz expects 200');
+    // The 900 s wait outlasted one 900 s invocation: the resume function finished it.
+    expect(s.lambda.invocations.filter((i) => i.instanceId === broken).map((i) => i.fn)).toEqual([
+      'lifecycleLaunch',
+      'lifecycleResume',
+    ]);
+    expect(inService(s)).toHaveLength(1);
+    expect(inService(s)).not.toContain(broken);
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('continues a slow instance after the wait was handed over to a later invocation', async () => {
+    const config = loadConfig(EXAMPLE);
+    const service = config.services[0];
+    if (!service) throw new Error('example has no service');
+    service.lifecycle.launch.healthyTimeoutSeconds = 1800;
+    const s = start({ config, initialCapacity: 0 });
+    s.account.apps.nextLaunches(1, apps.slow(1200));
+    s.account.autoscaling.setDesiredCapacity(GROUP, 1);
+
+    expect(await s.settle(4 * HOUR)).toBe(true);
+
+    const [first, ...rest] = s.lambda.invocations;
+    expect([first?.fn, (first?.result as { status?: string })?.status]).toEqual(['lifecycleLaunch', 'waiting']);
+    expect(rest.length).toBeGreaterThanOrEqual(1);
+    expect(rest.every((i) => i.fn === 'lifecycleResume' && i.outcome === 'ok')).toBe(true);
+    expect(s.account.autoscaling.hookResults.map((r) => r.result)).toEqual(['CONTINUE']);
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('on scale in deregisters, drains for the deregistration delay, removes DNS, then continues', async () => {
+    const s = start({ deregistrationDelaySeconds: 120 });
+    await s.settle(HOUR);
+    const before = inService(s);
+    s.account.autoscaling.setDesiredCapacity(GROUP, 1);
+    const asked = s.clock.now();
+
+    expect(await s.settle(HOUR)).toBe(true);
+
+    const gone = before.filter((id) => !inService(s).includes(id));
+    expect(gone).toHaveLength(1);
+    const terminate = s.account.autoscaling.hookResults.find(
+      (r) => r.transition === 'autoscaling:EC2_INSTANCE_TERMINATING',
+    );
+    expect(terminate).toMatchObject({ instanceId: gone[0], result: 'CONTINUE', by: 'CompleteLifecycleAction' });
+    expect((terminate?.at ?? 0) - asked).toBeGreaterThanOrEqual(120_000);
+    expect(aRecords(s).some((r) => r.includes(gone[0] ?? '-'))).toBe(false);
+    expect(kinds(s)).toContain('lifecycle.terminate.continued');
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('reaches the same final state when every event is delivered twice', async () => {
+    const s = start();
+    s.account.faults.eventDelivery({ duplicateRate: 1 });
+    await s.settle(HOUR);
+    s.account.autoscaling.setDesiredCapacity(GROUP, 3);
+    await s.settle(HOUR);
+    s.account.autoscaling.setDesiredCapacity(GROUP, 1);
+
+    expect(await s.settle(2 * HOUR)).toBe(true);
+
+    expect(inService(s)).toHaveLength(1);
+    const outcomes = s.lambda.invocations.map((i) => (i.result as { status?: string })?.status);
+    expect(outcomes.filter((o) => o === 'already-done' || o === 'skipped').length).toBeGreaterThan(0);
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('survives handlers that die mid-way: Lambda retries them and every hook still completes once', async () => {
+    const s = start({ crashRate: 0.5 });
+    await s.settle(2 * HOUR);
+    s.account.autoscaling.setDesiredCapacity(GROUP, 4);
+    await s.settle(2 * HOUR);
+    s.account.autoscaling.setDesiredCapacity(GROUP, 2);
+
+    expect(await s.settle(2 * HOUR)).toBe(true);
+
+    expect(s.lambda.invocations.filter((i) => i.outcome === 'crash').length).toBeGreaterThan(0);
+    expect(inService(s)).toHaveLength(2);
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('absorbs throttling and server errors through SDK retries', async () => {
+    const s = start();
+    s.account.faults.throttle({ rate: 0.2 }).serverErrors({ service: 'elbv2', rate: 0.1, status: 503 });
+    await s.settle(HOUR);
+    s.account.autoscaling.setDesiredCapacity(GROUP, 3);
+
+    expect(await s.settle(2 * HOUR)).toBe(true);
+
+    expect(s.account.faults.calls.some((c) => c.outcome === 'Throttling')).toBe(true);
+    expect(inService(s)).toHaveLength(3);
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('changes nothing in dry run and reports what it would have done', async () => {
+    const config = parseConfig(
+      `${(await import('node:fs')).readFileSync(EXAMPLE, 'utf8').replace('dryRun: false', 'dryRun: true')}`,
+      EXAMPLE,
+    );
+    const s = start({ config, initialCapacity: 1 });
+
+    await s.settle(HOUR);
+
+    expect(aRecords(s)).toEqual([]);
+    expect(s.account.elbv2.view()[0]?.targets).toEqual([]);
+    // Nothing answered the hook, so Auto Scaling applied its DefaultResult after the heartbeat timeout.
+    expect(s.account.autoscaling.hookResults[0]?.by).toBe('DefaultResult');
+    const note = JSON.parse(s.account.sns.published[0]?.message ?? '{}').email as string;
+    expect(note).toContain('[dry run]');
+    expect(note).toContain('would have');
+    expect(note).toContain('CompleteLifecycleAction');
+  });
+});
