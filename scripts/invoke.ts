@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
+import { EXAMPLE_CONFIG } from '../deploy/config-file';
+import { readWiring } from '../deploy/wiring';
 
 const usage =
   'usage: npm run invoke -- <function> <event.json> [--config FILE] [--dry-run] [--topic-arn ARN] [--queue-url URL] [--timeout-seconds N]';
@@ -32,19 +33,16 @@ async function main(): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const serverless = parse(readFileSync(resolve(__dirname, '..', 'serverless.yml'), 'utf8')) as {
-    functions?: Record<string, { handler?: string }>;
-  };
-  const fn = serverless.functions?.[name];
-  if (!fn?.handler) {
-    console.error(
-      `unknown function "${name}"; serverless.yml defines: ${Object.keys(serverless.functions ?? {}).join(', ')}`,
-    );
+  const configFile =
+    values.config ?? process.env.FLEETPILOT_CONFIG ?? process.env.FLEETPILOT_CONFIG_FILE ?? EXAMPLE_CONFIG;
+  const functions = readWiring(configFile).functions;
+  const fn = functions.find((f) => f.name === name);
+  if (!fn) {
+    console.error(`unknown function "${name}"; serverless.yml defines: ${functions.map((f) => f.name).join(', ')}`);
     return 2;
   }
-  const dot = fn.handler.lastIndexOf('.');
-  const modulePath = resolve(__dirname, '..', fn.handler.slice(0, dot));
-  const exportName = fn.handler.slice(dot + 1);
+  const modulePath = resolve(__dirname, '..', fn.handler.module);
+  const exportName = fn.handler.exportName;
 
   const env = process.env;
   env.FLEETPILOT_CONFIG_FILE =
@@ -71,7 +69,7 @@ async function main(): Promise<number> {
   const module = (await import(modulePath)) as Record<string, unknown>;
   const handler = module[exportName];
   if (typeof handler !== 'function') {
-    console.error(`${fn.handler}: no exported function "${exportName}"`);
+    console.error(`${fn.handler.module}: no exported function "${exportName}"`);
     return 2;
   }
   const end = Date.now() + Number(values['timeout-seconds']) * 1000;

@@ -173,6 +173,28 @@ describe('lifecycle on the simulated account', () => {
     expect(checkInvariants(s)).toEqual([]);
   });
 
+  it('replays the same run from the same seed, faults included, and a different run from another seed', async () => {
+    const run = async (seed: number) => {
+      const s = start({ seed, crashRate: 0.3 });
+      s.account.faults.throttle({ rate: 0.2 }).eventDelivery({ duplicateRate: 0.3, delayRate: 0.3, delayMs: 20_000 });
+      await s.settle(HOUR);
+      s.account.autoscaling.setDesiredCapacity(GROUP, 4);
+      await s.settle(2 * HOUR);
+      const snapshot = JSON.stringify(s.account.snapshot());
+      const invocations = JSON.stringify(s.lambda.invocations);
+      s.stop();
+      sim = undefined;
+      return { snapshot, invocations };
+    };
+
+    const first = await run(5);
+    const again = await run(5);
+    const other = await run(6);
+
+    expect(again).toEqual(first);
+    expect(other.snapshot).not.toEqual(first.snapshot);
+  });
+
   it('changes nothing in dry run and reports what it would have done', async () => {
     const config = parseConfig(
       `${(await import('node:fs')).readFileSync(EXAMPLE, 'utf8').replace('dryRun: false', 'dryRun: true')}`,
