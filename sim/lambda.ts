@@ -287,56 +287,20 @@ export class LocalLambda {
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
-    let record: InvocationRecord;
+    let outcome: { outcome: InvocationOutcome; result?: unknown; error?: string };
     try {
       const result = await Promise.race([this.scope.run(scope, () => fn.handler(payload, context)), timedOut]);
-      if (result === 'timeout') {
-        scope.dead = true;
-        record = this.record(
-          fn,
-          trigger,
-          sourceId,
-          instanceId,
-          attempt,
-          startedAt,
-          'timeout',
-          undefined,
-          'Task timed out',
-        );
-      } else {
-        record = this.record(fn, trigger, sourceId, instanceId, attempt, startedAt, 'ok', result);
-      }
+      if (result === 'timeout') scope.dead = true;
+      outcome = result === 'timeout' ? { outcome: 'timeout', error: 'Task timed out' } : { outcome: 'ok', result };
     } catch (error) {
-      const crashed = error instanceof SimulatedCrashError || scope.dead;
-      record = this.record(
-        fn,
-        trigger,
-        sourceId,
-        instanceId,
-        attempt,
-        startedAt,
-        crashed ? 'crash' : 'error',
-        undefined,
-        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      );
+      outcome = {
+        outcome: error instanceof SimulatedCrashError || scope.dead ? 'crash' : 'error',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      };
     } finally {
       clearTimeout(timer);
       this.inFlight -= 1;
     }
-    return record;
-  }
-
-  private record(
-    fn: Deployed,
-    trigger: InvocationRecord['trigger'],
-    sourceId: string,
-    instanceId: string | undefined,
-    attempt: number,
-    startedAt: number,
-    outcome: InvocationOutcome,
-    result?: unknown,
-    error?: string,
-  ): InvocationRecord {
     const record: InvocationRecord = {
       fn: fn.wiring.name,
       trigger,
@@ -345,9 +309,7 @@ export class LocalLambda {
       attempt,
       startedAt,
       endedAt: Date.now(),
-      outcome,
-      ...(result !== undefined ? { result } : {}),
-      ...(error ? { error } : {}),
+      ...outcome,
     };
     this.invocations.push(record);
     this.options.onInvocation?.(record);
