@@ -53,6 +53,26 @@ export interface VirtualClock {
 
 export const DEFAULT_START = '2026-01-05T09:00:00.000Z';
 
+/** Virtual time moves in steps of at most this much, checking for real I/O in between. */
+const MAX_STEP_MS = 1_000;
+
+/** libuv requests a process may be waiting for: file system, DNS, connects. */
+const REAL_IO = /^(FSReq|FileHandle|GetAddrInfo|GetNameInfo|QueryWrap|TCPConnectWrap|PipeConnectWrap)/;
+
+/** True while real I/O is in flight (the SDK reads its config files on a client's first call, for example). */
+export const realIoInFlight = (): boolean =>
+  process.getActiveResourcesInfo().some((resource) => REAL_IO.test(resource));
+
+/**
+ * Waits (in real time) until no real I/O is in flight, so virtual time never runs ahead of code that is waiting on
+ * the disk: otherwise a lifecycle hook could time out in virtual time while the SDK reads ~/.aws/config.
+ */
+export async function realIoSettled(maxTurns = 100_000): Promise<void> {
+  for (let turn = 0; turn < maxTurns && realIoInFlight(); turn++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 export const createVirtualClock = (options: VirtualClockOptions = {}): VirtualClock => {
   const startMs = Date.parse(options.start ?? DEFAULT_START);
   if (Number.isNaN(startMs)) {
@@ -80,15 +100,20 @@ export const createVirtualClock = (options: VirtualClockOptions = {}): VirtualCl
     async advance(ms: number) {
       assertInstalled();
       if (!(ms >= 0)) throw new RangeError(`VirtualClock.advance: ms must be >= 0, got ${ms}`);
-      await fake.tickAsync(ms);
+      const target = fake.now + ms;
+      do {
+        await realIoSettled();
+        await fake.tickAsync(Math.min(MAX_STEP_MS, target - fake.now));
+      } while (fake.now < target);
     },
     async runUntil(predicate, maxMs, stepMs = 1_000) {
       assertInstalled();
       const deadline = fake.now + maxMs;
       for (;;) {
+        await realIoSettled();
         if (await predicate()) return true;
         if (fake.now >= deadline) return false;
-        await fake.tickAsync(Math.min(stepMs, deadline - fake.now));
+        await fake.tickAsync(Math.min(stepMs, MAX_STEP_MS, deadline - fake.now));
       }
     },
     async settle() {

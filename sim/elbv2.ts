@@ -19,6 +19,9 @@
  *   InvalidTargetException for instances that are not running ("The following targets are not in a
  *   running state and cannot be registered: 'i-…'") or do not exist, LoadBalancerNotFoundException.
  *
+ * Observation (not an AWS API): `onTargetState(listener)` reports every change of a target's state
+ * (`unregistered` before registration and after removal), for benchmarks and scenario assertions.
+ *
  * Approximated: the `Description` texts are the ones AWS returns in practice, not documented ones; a
  * check that times out is judged at the check instant (not HealthCheckTimeoutSeconds later); an instance
  * that terminates while registered is dropped from the group at once; deregistering an existing instance
@@ -94,7 +97,22 @@ interface SimTargetGroup {
 
 type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused';
 
+/** One change of a target's state in one target group; `unregistered` = not in the group (before or after). */
+export interface TargetTransition {
+  /** Target group ARN. */
+  arn: string;
+  /** Instance id. */
+  id: string;
+  from: TargetState | 'unregistered';
+  to: TargetState | 'unregistered';
+  /** Virtual epoch ms. */
+  at: number;
+}
+export type TargetStateListener = (transition: TargetTransition) => void;
+
 interface SimTarget {
+  /** Target group ARN. */
+  groupArn: string;
   id: string;
   port: number;
   state: TargetState;
@@ -142,6 +160,7 @@ const elbError = (ctor: ExceptionClass, message: string): Error => serviceError(
 export class Elbv2Service implements SimService {
   readonly name = 'elbv2' as const;
   private readonly groups = new Map<string, SimTargetGroup>();
+  private readonly stateListeners = new Set<TargetStateListener>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -163,6 +182,12 @@ export class Elbv2Service implements SimService {
   readonly operationHandler = lookupIn(this.table);
 
   // ---- sim-side API ----
+
+  /** Called on every change of a target's state (not on reason-only changes); returns an unsubscribe function. */
+  onTargetState(listener: TargetStateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
 
   createTargetGroup(spec: TargetGroupSpec): string {
     if ([...this.groups.values()].some((group) => group.name === spec.name)) {
@@ -216,6 +241,7 @@ export class Elbv2Service implements SimService {
       this.ctx.cancel(existing.checkTimer);
     }
     const target: SimTarget = {
+      groupArn: group.arn,
       id: instanceId,
       port: port ?? group.port,
       state: 'initial',
@@ -227,6 +253,7 @@ export class Elbv2Service implements SimService {
       onGone: existing?.onGone ?? [],
     };
     group.targets.set(instanceId, target);
+    this.transition(target, existing?.state ?? 'unregistered', 'initial');
     if (group.loadBalancerArns.length === 0) {
       this.setHealth(target, 'unused', 'Target.NotInUse', DESCRIPTIONS.notInUse);
       return;
@@ -455,9 +482,17 @@ export class Elbv2Service implements SimService {
     reason?: TargetHealthReasonEnum,
     description?: string,
   ): void {
+    const from = target.state;
     target.state = state;
     target.reason = reason;
     target.description = description;
+    if (from !== state) this.transition(target, from, state);
+  }
+
+  private transition(target: SimTarget, from: TargetTransition['from'], to: TargetTransition['to']): void {
+    if (this.stateListeners.size === 0) return;
+    const change: TargetTransition = { arn: target.groupArn, id: target.id, from, to, at: this.ctx.now() };
+    for (const listener of this.stateListeners) listener(change);
   }
 
   private instanceChanged(instance: SimInstance): void {
@@ -473,6 +508,7 @@ export class Elbv2Service implements SimService {
     this.ctx.cancel(target.checkTimer);
     this.ctx.cancel(target.drainTimer);
     group.targets.delete(target.id);
+    this.transition(target, target.state, 'unregistered');
     for (const callback of target.onGone.splice(0)) callback();
   }
 

@@ -9,6 +9,8 @@
  * - SQS event source (Lambda developer guide, "Using Lambda with Amazon SQS"): due messages are polled every
  *   second, one per batch; a failed item becomes visible again after the queue's visibility timeout and moves to the
  *   dead-letter queue after maxReceiveCount receives (the queue's redrive policy).
+ * - Execution environments: each concurrent invocation runs in its own warm or new sandbox (own handler, own SDK
+ *   clients); a sandbox that timed out or crashed is discarded.
  * - Timeouts: an invocation still running at its function's timeout counts as failed and is retried. (Its promise
  *   cannot be frozen the way Lambda freezes a sandbox; its later AWS calls fail as if the sandbox were gone.)
  * - Crashes: `crashRate` makes a first attempt die at one of its first eight AWS calls: that call and every later
@@ -17,7 +19,7 @@
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { logicalIds } from '../deploy/stack-values';
 import { type FunctionWiring, matchesEventPattern, type Wiring } from '../deploy/wiring';
 import { type AnyHandler, factoryFor } from '../functions/registry';
@@ -32,6 +34,7 @@ import type { SimEvent } from './events';
 import { attachSim } from './plug';
 import { SeededRandom } from './random';
 import type { QueuedMessage } from './sqs';
+import { sqsRecordFor } from './sqs-event';
 
 /** Lambda's async retry delays (approximate, per the developer guide). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
@@ -82,7 +85,9 @@ interface InvocationScope {
 
 interface Deployed {
   wiring: FunctionWiring;
-  handler: AnyHandler;
+  /** Warm execution environments not running an invocation now (each with its own SDK clients). */
+  idle: AnyHandler[];
+  coldStarts: number;
 }
 
 export class LocalLambda {
@@ -102,7 +107,8 @@ export class LocalLambda {
     this.dice = new SeededRandom(`lambda:${options.seed}`);
     this.functions = options.wiring.functions.map((fn) => ({
       wiring: fn,
-      handler: factoryFor(`${fn.handler.module}.${fn.handler.exportName}`)(this.depsFor(fn)),
+      idle: [],
+      coldStarts: 0,
     }));
   }
 
@@ -132,6 +138,20 @@ export class LocalLambda {
   }
 
   // ---------------------------------------------------------------- wiring
+
+  /**
+   * A new execution environment: the handler built from the registry with its own SDK clients, as a Lambda sandbox
+   * builds its own at cold start. Concurrent invocations therefore do not share clients (or their retry quota).
+   */
+  private coldStart(fn: Deployed): AnyHandler {
+    fn.coldStarts += 1;
+    return factoryFor(`${fn.wiring.handler.module}.${fn.wiring.handler.exportName}`)(this.depsFor(fn.wiring));
+  }
+
+  /** Cold starts per function so far. */
+  coldStarts(): Record<string, number> {
+    return Object.fromEntries(this.functions.map((fn) => [fn.wiring.name, fn.coldStarts]));
+  }
 
   private depsFor(fn: FunctionWiring): HandlerDeps {
     const { account, config } = this.options;
@@ -239,7 +259,7 @@ export class LocalLambda {
   ): Promise<void> {
     const received = (this.receiveCounts.get(message.messageId) ?? 0) + 1;
     this.receiveCounts.set(message.messageId, received);
-    const event: SQSEvent = { Records: [sqsRecord(message, source.url, this.options.account.region, received)] };
+    const event: SQSEvent = { Records: [sqsRecordFor(message, source.url, this.options.account.region, received)] };
     const instanceId = message.attributes.instanceId?.StringValue;
     const record = await this.invoke(source.fn, 'sqs', message.messageId, instanceId, received, event);
     const failedItems = (record.result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? [];
@@ -271,6 +291,7 @@ export class LocalLambda {
     payload: unknown,
   ): Promise<InvocationRecord> {
     this.inFlight += 1;
+    const handler = fn.idle.pop() ?? this.coldStart(fn);
     const startedAt = Date.now();
     const timeoutMs = fn.wiring.timeoutSeconds * 1000;
     const scope: InvocationScope = {
@@ -289,7 +310,7 @@ export class LocalLambda {
     });
     let outcome: { outcome: InvocationOutcome; result?: unknown; error?: string };
     try {
-      const result = await Promise.race([this.scope.run(scope, () => fn.handler(payload, context)), timedOut]);
+      const result = await Promise.race([this.scope.run(scope, () => handler(payload, context)), timedOut]);
       if (result === 'timeout') scope.dead = true;
       outcome = result === 'timeout' ? { outcome: 'timeout', error: 'Task timed out' } : { outcome: 'ok', result };
     } catch (error) {
@@ -300,6 +321,8 @@ export class LocalLambda {
     } finally {
       clearTimeout(timer);
       this.inFlight -= 1;
+      // A sandbox that timed out or crashed is discarded, as Lambda does; a healthy one stays warm.
+      if (!scope.dead) fn.idle.push(handler);
     }
     const record: InvocationRecord = {
       fn: fn.wiring.name,
@@ -349,36 +372,4 @@ export class LocalLambda {
       if (globalThis.setTimeout === bound) globalThis.setTimeout = original;
     };
   }
-}
-
-/** An SQS record in the shape of the Lambda developer guide's sample event (events/sqs-event.json). */
-function sqsRecord(message: QueuedMessage, queueUrl: string, region: string, receiveCount: number): SQSRecord {
-  const [, , host, account, name] = queueUrl.split('/');
-  void host;
-  return {
-    messageId: message.messageId,
-    receiptHandle: `${message.messageId}#${receiveCount}`,
-    body: message.body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: String(message.sentAt),
-      SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-      ApproximateFirstReceiveTimestamp: String(message.visibleAt),
-    },
-    messageAttributes: Object.fromEntries(
-      Object.entries(message.attributes).map(([key, value]) => [
-        key,
-        {
-          dataType: value.DataType,
-          ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
-          stringListValues: [],
-          binaryListValues: [],
-        },
-      ]),
-    ),
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:${region}:${account}:${name}`,
-    awsRegion: region,
-  };
 }

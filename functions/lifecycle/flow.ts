@@ -10,7 +10,8 @@
  *
  * Waits poll through the injected clock instead of the SDK waiters: the waiters treat every error (AccessDenied,
  * TargetGroupNotFound) as "retry" until their timeout, and cannot stop at the invocation's budget and resume later.
- * Throttling and 5xx are retried by the SDK's retry strategy (shared/aws/clients.ts), then rethrown to Lambda.
+ * Throttling and 5xx are retried by the SDK's retry strategy (shared/aws/clients.ts), then continued later through
+ * the queue with back-off (continueAfterError), and only then rethrown to Lambda.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsClients } from '../../shared/aws/clients';
@@ -174,7 +175,7 @@ async function runLaunch(start: Progress, run: Run): Promise<Outcome> {
     return { status: 'continued', dryRun: run.mutations.dryRun };
   } catch (error) {
     if (error instanceof ActionGoneError) return afterLostAction(p, run);
-    if (isTransient(error)) throw error;
+    if (isTransient(error)) return continueAfterError(p, run, error);
     return abandonLaunch(p, run, error);
   }
 }
@@ -369,7 +370,7 @@ async function runTerminate(start: Progress, run: Run): Promise<Outcome> {
     return { status: 'continued', dryRun: run.mutations.dryRun };
   } catch (error) {
     if (error instanceof ActionGoneError) return { status: 'already-done' };
-    if (isTransient(error)) throw error;
+    if (isTransient(error)) return continueAfterError(p, run, error);
     // Terminate cannot be abandoned into anything better: report, and let the instance go rather than hold it.
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     log.error('terminate action failed', { error });
@@ -444,6 +445,47 @@ async function handOverNow(p: Progress, run: Run): Promise<Outcome> {
   await handOver(run.deps.clients.sqs, run.deps.continuationQueueUrl, { ...p, retries: 0 }, delayS);
   run.deps.log.info('handed the wait over to a later invocation', { phase: p.phase, hops: p.hops + 1 });
   return { status: 'waiting', phase: p.phase };
+}
+
+/** Consecutive retryable failures continued through the queue before the error goes to Lambda's retries. */
+const MAX_QUEUED_RETRIES = 8;
+/** SQS's maximum DelaySeconds. */
+const MAX_DELAY_S = 900;
+
+/**
+ * A retryable error (throttling, 5xx) that outlasted the SDK's own retries: continue later through the queue, with
+ * exponential back-off and a per-instance spread, keeping the hook alive with a heartbeat. Lambda's own async retries
+ * come at fixed delays, so a burst of throttled instances would retry in lockstep and be throttled again; a hook
+ * also needs heartbeats while it waits. After MAX_QUEUED_RETRIES, or if the hand-over fails, the original error goes
+ * to Lambda's retries and then the dead-letter queue.
+ */
+async function continueAfterError(p: Progress, run: Run, error: unknown): Promise<Outcome> {
+  if (p.retries >= MAX_QUEUED_RETRIES) throw error;
+  const base = Math.min(MAX_DELAY_S / 2, run.service.lifecycle.pollIntervalSeconds * 2 ** p.retries);
+  const delayS = Math.round(base + base * spread(`${p.action.instanceId}:${p.retries}`));
+  run.deps.log.warn('retryable error after the SDK retries; continuing later', {
+    error,
+    delaySeconds: delayS,
+    retries: p.retries + 1,
+  });
+  try {
+    await heartbeatIfDue(p, run, Number.POSITIVE_INFINITY);
+    await handOver(run.deps.clients.sqs, run.deps.continuationQueueUrl, { ...p, retries: p.retries + 1 }, delayS);
+  } catch (handOverError) {
+    run.deps.log.error('could not continue through the queue; leaving the retry to Lambda', { error: handOverError });
+    throw error;
+  }
+  return { status: 'waiting', phase: p.phase };
+}
+
+/** A stable fraction in [0, 1) for a key (FNV-1a), to spread retries of different instances apart. */
+function spread(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash / 2 ** 32;
 }
 
 function skipped(run: Run, reason: string): Outcome {

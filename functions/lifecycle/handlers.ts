@@ -11,10 +11,7 @@ import { budgetFrom } from '../../shared/runtime/clock';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import { parseLifecycleEvent } from './action';
 import { type Outcome, runLifecycle } from './flow';
-import { type Progress, parseProgress, retryLater, startProgress } from './progress';
-
-/** Consecutive retryable failures of one continuation before it is left to SQS's redelivery and dead-letter queue. */
-const MAX_RESUME_RETRIES = 5;
+import { type Progress, parseProgress, startProgress } from './progress';
 
 export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>;
 
@@ -57,23 +54,8 @@ export function makeResumeHandler(deps: HandlerDeps) {
         await runForService(progress, deps, context);
       } catch (error) {
         if (!isTransient(error)) throw error;
-        const service = serviceForGroup(deps.config, progress.action.groupName);
-        if (!service || progress.retries >= MAX_RESUME_RETRIES) {
-          // Let SQS redeliver after the visibility timeout, and dead-letter after maxReceiveCount.
-          failures.push({ itemIdentifier: record.messageId });
-          continue;
-        }
-        try {
-          await retryLater(
-            deps.clients.sqs,
-            deps.continuationQueueUrl,
-            progress,
-            service.lifecycle.pollIntervalSeconds,
-          );
-        } catch (sendError) {
-          deps.log.error('could not re-queue the continuation; SQS will redeliver it', { error: sendError });
-          failures.push({ itemIdentifier: record.messageId });
-        }
+        // SQS redelivers it after the visibility timeout (150 s) and dead-letters it after maxReceiveCount.
+        failures.push({ itemIdentifier: record.messageId });
       }
     }
     return { batchItemFailures: failures };

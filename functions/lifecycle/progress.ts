@@ -24,7 +24,7 @@ export const progressSchema = z.object({
   lastHeartbeat: z.number(),
   /** Number of invocations handed over so far. */
   hops: z.number().int(),
-  /** Consecutive resumes that ended in a retryable error (reset by a normal hand-over). */
+  /** Consecutive hand-overs after a retryable error (reset by a normal hand-over). */
   retries: z.number().int().default(0),
   /** What earlier invocations did, for the final notification. */
   notes: z.array(z.string()),
@@ -75,20 +75,6 @@ export async function handOver(
 ): Promise<void> {
   const next: Progress = { ...progress, hops: progress.hops + 1 };
   await send(sqs, queueUrl, next, delaySeconds);
-}
-
-/**
- * Retries a resumed wait that hit a retryable error after the SDK's own retries, through the same queue and at the
- * poll cadence. Redelivery by SQS would wait for the visibility timeout (at least the function timeout, 900 s),
- * longer than a lifecycle hook's heartbeat timeout may allow.
- */
-export async function retryLater(
-  sqs: SQSClient,
-  queueUrl: string,
-  progress: Progress,
-  delaySeconds: number,
-): Promise<void> {
-  await send(sqs, queueUrl, { ...progress, retries: progress.retries + 1 }, delaySeconds);
 }
 
 async function send(sqs: SQSClient, queueUrl: string, progress: Progress, delaySeconds: number): Promise<void> {

@@ -12,7 +12,6 @@ import {
   instance,
   lifecycleState,
   mocks,
-  QUEUE_URL,
   records,
   recordTags,
   resetMocks,
@@ -147,26 +146,15 @@ describe('resume handler (continuation queue)', () => {
     retries,
   });
 
-  it('re-queues a continuation that hit throttling at the poll cadence instead of waiting for SQS redelivery', async () => {
+  it('returns a continuation whose queued retries are used up as a batch item failure, for SQS to redeliver', async () => {
     const h = harness();
     mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(throttled());
 
-    const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'start'))), h.context());
-
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(mocks.sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: QUEUE_URL, DelaySeconds: 10 });
-    const body = JSON.parse(mocks.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
-    expect(body).toMatchObject({ retries: 1, action: { instanceId: INSTANCE } });
-  });
-
-  it('leaves a continuation to SQS redelivery and its dead-letter queue after five retryable failures in a row', async () => {
-    const h = harness();
-    mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(throttled());
-
-    const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'start', 5))), h.context());
+    const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'start', 8))), h.context());
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
     expect(mocks.sqs).not.toHaveReceivedCommand(SendMessageCommand);
+    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['warning', 'lifecycle.launch.retrying']]);
   });
 
   it('reports a resumed wait whose hook timed out meanwhile, and cleans up what launch had done', async () => {

@@ -1,9 +1,10 @@
 import {
   AutoScalingServiceException,
   CompleteLifecycleActionCommand,
+  DescribeAutoScalingInstancesCommand,
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
@@ -258,7 +259,7 @@ describe('launch lifecycle action', () => {
     expect(mocks.asg).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionResult: 'ABANDON' });
   });
 
-  it('rethrows throttling for Lambda to retry, reports it, and completes nothing', async () => {
+  it('continues later through the queue, with back-off and a heartbeat, when throttling outlasts the SDK retries', async () => {
     const h = harness();
     const throttled = new Route53ServiceException({
       name: 'Throttling',
@@ -268,10 +269,78 @@ describe('launch lifecycle action', () => {
     });
     mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(throttled);
 
-    await expect(makeLifecycleHandler('launch', h.deps)(launchEvent(), h.context())).rejects.toThrow('Rate exceeded');
+    const outcome = await makeLifecycleHandler('launch', h.deps)(launchEvent(), h.context());
 
+    expect(outcome).toEqual({ status: 'waiting', phase: 'await-healthy' });
     expect(mocks.asg).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
-    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['warning', 'lifecycle.launch.retrying']]);
+    expect(mocks.asg).toHaveReceivedCommand(RecordLifecycleActionHeartbeatCommand);
+    const sent = mocks.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(JSON.parse(sent?.MessageBody ?? '{}')).toMatchObject({ retries: 1, phase: 'await-healthy' });
+    // First retry: the poll interval (10 s) plus a per-instance spread of up to another 10 s.
+    expect(sent?.DelaySeconds).toBeGreaterThanOrEqual(10);
+    expect(sent?.DelaySeconds).toBeLessThanOrEqual(20);
+    expect(h.notifier.sent).toEqual([]);
+  });
+
+  it('backs off exponentially on repeated throttling, and spreads different instances apart', async () => {
+    const h = harness();
+    mocks.r53
+      .on(ChangeResourceRecordSetsCommand)
+      .rejects(
+        new Route53ServiceException({ name: 'Throttling', message: 'Rate exceeded', $fault: 'client', $metadata: {} }),
+      );
+    const delays: number[] = [];
+    let body = '';
+    await makeLifecycleHandler('launch', h.deps)(launchEvent(), h.context());
+    for (let i = 0; i < 4; i++) {
+      const sent = mocks.sqs.commandCalls(SendMessageCommand).at(-1)?.args[0].input;
+      delays.push(sent?.DelaySeconds ?? -1);
+      body = sent?.MessageBody ?? '';
+      await makeResumeHandler(h.deps)(sqsEventFrom(body), h.context());
+    }
+
+    expect(delays.slice(1).every((d, i) => d > (delays[i] ?? 0))).toBe(true);
+    expect(delays[3]).toBeGreaterThanOrEqual(80);
+    const other = timedEvent<LifecycleSample>('autoscaling-launch-lifecycle-action');
+    other.detail.EC2InstanceId = 'i-0fedcba9876543210';
+    mocks.ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            {
+              InstanceId: 'i-0fedcba9876543210',
+              State: { Name: 'running', Code: 16 },
+              PrivateIpAddress: '10.0.2.9',
+              PublicIpAddress: '203.0.113.9',
+              Placement: { AvailabilityZone: 'us-west-2b' },
+            },
+          ],
+        },
+      ],
+    });
+    mocks.elb.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [{ Target: { Id: 'i-0fedcba9876543210' }, TargetHealth: { State: 'healthy' } }],
+    });
+    mocks.asg.on(DescribeAutoScalingInstancesCommand).resolves({
+      AutoScalingInstances: [
+        {
+          InstanceId: 'i-0fedcba9876543210',
+          AutoScalingGroupName: 'my-asg',
+          LifecycleState: 'Pending:Wait',
+          AvailabilityZone: 'us-west-2b',
+          HealthStatus: 'HEALTHY',
+          ProtectedFromScaleIn: false,
+        },
+      ],
+    });
+    mocks.sqs.resetHistory();
+
+    const outcome = await makeLifecycleHandler('launch', h.deps)(other, h.context());
+
+    expect(outcome).toEqual({ status: 'waiting', phase: 'await-healthy' });
+    const otherDelay = mocks.sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.DelaySeconds;
+    expect(otherDelay).toBeGreaterThanOrEqual(10);
+    expect(otherDelay).not.toBe(delays[0]);
   });
 
   it('treats a duplicate delivery after completion as already done and changes nothing', async () => {
@@ -296,7 +365,7 @@ describe('launch lifecycle action', () => {
     mocks.asg.on(CompleteLifecycleActionCommand).rejects(noAction);
     // The guard sees Pending:Wait; a concurrent duplicate completes first, so the re-check sees InService.
     mocks.asg
-      .on((await import('@aws-sdk/client-auto-scaling')).DescribeAutoScalingInstancesCommand)
+      .on(DescribeAutoScalingInstancesCommand)
       .resolvesOnce({
         AutoScalingInstances: [
           {

@@ -1,0 +1,261 @@
+/**
+ * `npm run bench [-- --runs 7 --instances 200]`: what fleetpilot costs, measured in this run, offline. A benchmark,
+ * not a test: it prints tables and writes the raw numbers to .bench/results.json; it fails only when a measurement
+ * could not be taken (a cold-start sample that did not continue its hook, say), never on a number it does not like.
+ *
+ * 1. Bundle size per function. Bundled: the minified bundle JS inside .serverless/<function>.zip (raw, gzip -6) and
+ *    the zip; `npm run package` runs first when a zip is missing or older than the sources. Unbundled: functions/ and
+ *    shared/ transpiled file by file by esbuild (bundle: false) to .bench/unbundled/; a child process requires the
+ *    handler and sums the files the require added to require.cache (raw, and gzip -6 per file, as a zip stores them).
+ * 2. Cold start per function, bundled vs unbundled (and bundled with NODE_OPTIONS=--enable-source-maps, as
+ *    serverless.yml deploys it): a fresh `node` process per sample, --runs samples each, interleaved. Not timed: the
+ *    virtual clock, the simulated account declared from fleetpilot.example.yml, a real event from it (launch: desired
+ *    0 → 1; terminate: 1 → 0 after the sim's own copy of the launch handler put the instance in service; resume: the
+ *    continuation a launch with an exhausted budget handed over to SQS). Timed, wall clock: require(handler), which
+ *    builds its cold-start deps, then handler(event, context) while the virtual clock advances through its waits.
+ *    The handler's SDK clients reach the account through the seam in shared/aws/clients.ts. See
+ *    scripts/bench/cold-start-child.ts for why the child loads the sim as a bundle rather than through tsx.
+ * 3. AWS calls per event kind for one instance, from the simulated account's call log, beside the least each event
+ *    needs (stated in scripts/bench/aws-calls.ts), per operation, with the reason for every extra call.
+ * 4. Burst: --instances launched at once under Route 53's five requests per second (scripts/bench/burst.ts).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../shared/config/load';
+import { type CallsByEvent, measureCallsPerEvent } from './bench/aws-calls';
+import {
+  BENCH_DIR,
+  buildChildren,
+  buildUnbundled,
+  CONFIG_FILE,
+  ensurePackaged,
+  extractBundles,
+  ROOT,
+} from './bench/builds';
+import { type BurstResult, runBurst } from './bench/burst';
+import { type ColdStartRow, measureColdStarts } from './bench/cold-start';
+import { FUNCTIONS } from './bench/protocol';
+import { measureSizes, type SizeRow } from './bench/sizes';
+import { ratio, type Summary } from './bench/stats';
+import { fixed, int, renderPairs, renderTable } from './bench/table';
+import { groupViolations } from './bench/violations';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const write = (text = '') => process.stdout.write(`${text}\n`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '7' }, instances: { type: 'string', default: '200' } },
+  });
+  const runs = positiveInt(values.runs, '--runs');
+  const instances = positiveInt(values.instances, '--instances');
+  const wallStart = performance.now();
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, step: () => T | Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const result = await step();
+    timings[name] = performance.now() - start;
+    return result;
+  };
+
+  write(
+    `fleetpilot bench — ${new Date().toISOString()}, node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs`,
+  );
+  const packaged = await timed('package', ensurePackaged);
+  write(
+    `Package: ${packaged.rebuilt ? `ran npm run package (${packaged.reason})` : `.serverless zips reused (${packaged.reason})`}`,
+  );
+  const [bundled, unbundled, children] = await timed(
+    'builds',
+    async () => [extractBundles(), await buildUnbundled(), await buildChildren()] as const,
+  );
+
+  const sizes = await timed('sizes', () => measureSizes(bundled, unbundled, children.loadedFiles));
+  printSizes(sizes);
+
+  const coldStarts = await timed('coldStarts', () =>
+    measureColdStarts(
+      [
+        { name: 'bundled', builds: bundled },
+        { name: 'unbundled', builds: unbundled },
+        { name: 'bundled+maps', builds: bundled, nodeOptions: '--enable-source-maps' },
+      ],
+      runs,
+      children.coldStart,
+    ),
+  );
+  printColdStarts(coldStarts, runs);
+
+  const config = loadConfig(join(ROOT, CONFIG_FILE));
+  const calls = await timed('awsCalls', () => measureCallsPerEvent(config, CONFIG_FILE));
+  printCalls(calls);
+
+  const burst = await timed('burst', () => runBurst(config, CONFIG_FILE, instances));
+  printBurst(burst);
+
+  timings.total = performance.now() - wallStart;
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const resultsFile = join(BENCH_DIR, 'results.json');
+  writeFileSync(
+    resultsFile,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs, packaged, sizes, coldStarts, calls, burst, wallMs: timings }, null, 2)}\n`,
+  );
+  write();
+  write(
+    `Wall time: ${(timings.total / 1000).toFixed(1)} s (${Object.entries(timings)
+      .filter(([name]) => name !== 'total')
+      .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`)
+      .join(', ')}). Raw numbers: ${resultsFile.slice(ROOT.length + 1)}`,
+  );
+}
+
+// ---------------------------------------------------------------- printing
+
+function heading(text: string): void {
+  write();
+  write(`== ${text}`);
+}
+
+function printSizes(rows: SizeRow[]): void {
+  heading('1. Bundle size per function (bytes; unbundled = files its require adds to require.cache)');
+  write(
+    renderTable(
+      ['function', 'zip', 'bundle JS', 'bundle gz', 'unbundled', 'unbundled gz', 'files', 'packages', 'raw ×', 'gz ×'],
+      rows.map((r) => [
+        r.fn,
+        int(r.zipBytes),
+        int(r.bundleRawBytes),
+        int(r.bundleGzipBytes),
+        int(r.unbundledLoaded.rawBytes),
+        int(r.unbundledLoaded.gzipBytes),
+        r.unbundledLoaded.files,
+        r.unbundledLoaded.packages,
+        times(ratio(r.unbundledLoaded.rawBytes, r.bundleRawBytes)),
+        times(ratio(r.unbundledLoaded.gzipBytes, r.bundleGzipBytes)),
+      ]),
+    ),
+  );
+  write('raw × / gz × = unbundled ÷ bundled.');
+  for (const r of rows) {
+    if (r.bundledLoaded.files !== 1 || r.bundledLoaded.rawBytes !== r.bundleRawBytes) {
+      write(
+        `note: the bundled ${r.fn} loaded ${r.bundledLoaded.files} file(s), ${int(r.bundledLoaded.rawBytes)} bytes`,
+      );
+    }
+  }
+}
+
+const range = (s: Summary, digits = 0) =>
+  `${fixed(s.median, digits)} (${fixed(s.min, digits)}–${fixed(s.max, digits)})`;
+const times = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(2)}×`);
+
+function printColdStarts(rows: ColdStartRow[], runs: number): void {
+  heading(`2. Cold start per function: wall ms, median (min–max) of ${runs} fresh node processes`);
+  write(
+    renderTable(
+      ['function', 'build', 'require', 'handle event', 'total', 'virtual s', 'AWS calls'],
+      rows.map((r) => [
+        r.fn,
+        r.variant,
+        range(r.requireMs),
+        range(r.handleMs),
+        range(r.totalMs),
+        fixed(r.virtualS, 0),
+        r.awsCalls,
+      ]),
+      { alignRight: [2, 3, 4, 5, 6] },
+    ),
+  );
+  write();
+  write(
+    renderTable(
+      ['function', 'bundled ÷ unbundled (total)', '(require)', 'maps ÷ bundled (total)'],
+      FUNCTIONS.map((fn) => {
+        const of = (variant: string) => rows.find((r) => r.fn === fn && r.variant === variant);
+        const [b, u, m] = [of('bundled'), of('unbundled'), of('bundled+maps')];
+        return [
+          fn,
+          times(b && u ? ratio(b.totalMs.median, u.totalMs.median) : undefined),
+          times(b && u ? ratio(b.requireMs.median, u.requireMs.median) : undefined),
+          times(m && b ? ratio(m.totalMs.median, b.totalMs.median) : undefined),
+        ];
+      }),
+    ),
+  );
+}
+
+function printCalls(events: CallsByEvent[]): void {
+  heading('3. AWS calls per event kind, one instance of the example config (simulated account call log)');
+  for (const e of events) {
+    write();
+    write(
+      `${e.kind}: ${e.made} calls (minimum ${e.minimum}) in ${e.invocations} invocation(s), ${fixed(e.virtualSeconds, 0)} virtual s`,
+    );
+    write(
+      renderTable(
+        ['operation', 'minimum', 'made', 'refused', 'extra', 'why the extra calls'],
+        e.rows.map((r) => [r.operation, r.minimum, r.made, r.refused, Math.max(0, r.made - r.minimum), r.why]),
+        { alignRight: [1, 2, 3, 4] },
+      ),
+    );
+  }
+}
+
+function printBurst(b: BurstResult): void {
+  heading(`4. Burst: ${b.instances} instances launched at once, Route 53 at 5 requests/s per account`);
+  const lag = b.lagSeconds;
+  const rows: [string, string][] = [
+    ['settled', `${b.settled ? 'yes' : 'NO'}, after ${fixed(b.virtualSeconds, 0)} virtual s`],
+    ['wall time of the burst run', `${int(b.wallMs)} ms`],
+    ['instances InService', `${b.inService} of ${b.instances}`],
+    ['launch actions', `${b.launched} (${b.launched - b.instances} replacements of abandoned launches)`],
+    [
+      'launch hooks',
+      `${b.hooks.continued} CONTINUE, ${b.hooks.abandoned} ABANDON by fleetpilot, ${b.hooks.byDefaultResult} timed out to DefaultResult`,
+    ],
+    [
+      'Route 53 calls',
+      `${b.route53.calls}, ${b.route53.throttled} refused with Throttling (${Object.entries(b.route53.byOperation)
+        .map(([op, n]) => `${op} ${n.calls}/${n.throttled}`)
+        .join(', ')})`,
+    ],
+    [
+      'throttling that reached a handler',
+      `${b.throttlingInHandlers.queuedRetries} continued later through the queue, ${b.throttlingInHandlers.failedInvocations} failed invocations, ${b.throttlingInHandlers.retryingWarnings} *.retrying warnings`,
+    ],
+    [
+      'invocations',
+      `${b.invocations.total}: ${b.invocations.failed} failed, ${b.invocations.retried} retries, ${b.invocations.deadLettered} dead-lettered`,
+    ],
+    [
+      'failed invocations by error',
+      Object.entries(b.invocations.byError)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ') || '-',
+    ],
+    [
+      'lag healthy → CONTINUE (virtual s)',
+      `p50 ${fixed(lag.p50, 1)}, p90 ${fixed(lag.p90, 1)}, p99 ${fixed(lag.p99, 1)}, max ${fixed(lag.max, 1)} over ${lag.instances} instances; ${lag.healthyNeverContinued} healthy but never continued`,
+    ],
+    ['invariant violations', String(b.invariants.length)],
+  ];
+  write(renderPairs(rows));
+  for (const line of groupViolations(b.invariants)) write(`  ${line}`);
+}
+
+function positiveInt(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
+  return n;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,139 @@
+/**
+ * The builds the benchmark compares, all under .bench/ (gitignored):
+ * - bundled:   the zips `npm run package` writes to .serverless/ (rebuilt first when missing or older than the
+ *              sources), extracted to .bench/bundled/<function>/ so a child process can require them.
+ * - unbundled: the repo's TypeScript transpiled file by file with esbuild (bundle: false) to .bench/unbundled/;
+ *              its imports resolve to the repo's node_modules at run time.
+ * - children:  the benchmark's child-process entries, bundled to .bench/child/ to run with plain `node`.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { build } from 'esbuild';
+import { FUNCTIONS, type FunctionName, type HandlerBuild } from './protocol';
+import { listZip, readZipEntry } from './zip';
+
+export const ROOT = join(__dirname, '..', '..');
+export const BENCH_DIR = join(ROOT, '.bench');
+export const CONFIG_FILE = 'fleetpilot.example.yml';
+
+/** serverless.yml's handler module per function. */
+export const HANDLER_MODULES: Record<FunctionName, string> = {
+  lifecycleLaunch: 'functions/lifecycle/launch-handler',
+  lifecycleTerminate: 'functions/lifecycle/terminate-handler',
+  lifecycleResume: 'functions/lifecycle/resume-handler',
+};
+
+/** What `serverless package` reads: a zip older than any of these is stale. */
+const PACKAGE_INPUTS = [
+  'functions',
+  'shared',
+  'deploy',
+  'serverless.yml',
+  CONFIG_FILE,
+  'package.json',
+  'package-lock.json',
+];
+
+export const zipPath = (fn: FunctionName) => join(ROOT, '.serverless', `${fn}.zip`);
+
+/** Runs `npm run package` when a zip is missing or older than the newest source; says whether it did. */
+export function ensurePackaged(): { rebuilt: boolean; reason: string } {
+  const newestSource = Math.max(...PACKAGE_INPUTS.map((path) => newestMtime(join(ROOT, path))));
+  const zips = FUNCTIONS.map(zipPath);
+  const missing = zips.filter((zip) => !existsSync(zip));
+  const stale = zips.filter((zip) => existsSync(zip) && statSync(zip).mtimeMs < newestSource);
+  if (missing.length === 0 && stale.length === 0) return { rebuilt: false, reason: 'zips newer than the sources' };
+  const reason =
+    missing.length > 0 ? `missing ${missing.map((z) => relative(ROOT, z)).join(', ')}` : 'zips older than the sources';
+  const run = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`npm run package failed (${reason}):\n${run.stdout}\n${run.stderr}`);
+  return { rebuilt: true, reason };
+}
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/** Extracts each function's zip to .bench/bundled/<function>/ and returns where its handler is. */
+export function extractBundles(): Record<FunctionName, HandlerBuild> {
+  const out = {} as Record<FunctionName, HandlerBuild>;
+  for (const fn of FUNCTIONS) {
+    const taskRoot = join(BENCH_DIR, 'bundled', fn);
+    rmSync(taskRoot, { recursive: true, force: true });
+    const zip = readFileSync(zipPath(fn));
+    for (const entry of listZip(zip)) {
+      if (entry.name.endsWith('/')) continue;
+      const target = join(taskRoot, entry.name);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, readZipEntry(zip, entry));
+    }
+    out[fn] = { fn, taskRoot, handlerFile: join(taskRoot, `${HANDLER_MODULES[fn]}.js`) };
+  }
+  return out;
+}
+
+/** Transpiles functions/ and shared/ file by file to .bench/unbundled/, with the config beside them. */
+export async function buildUnbundled(): Promise<Record<FunctionName, HandlerBuild>> {
+  const taskRoot = join(BENCH_DIR, 'unbundled');
+  rmSync(taskRoot, { recursive: true, force: true });
+  const entryPoints = ['functions', 'shared'].flatMap((dir) => tsFiles(join(ROOT, dir)));
+  await build({
+    entryPoints,
+    outdir: taskRoot,
+    outbase: ROOT,
+    bundle: false,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]}`,
+    logLevel: 'error',
+  });
+  copyFileSync(join(ROOT, CONFIG_FILE), join(taskRoot, CONFIG_FILE));
+  return Object.fromEntries(
+    FUNCTIONS.map((fn) => [fn, { fn, taskRoot, handlerFile: join(taskRoot, `${HANDLER_MODULES[fn]}.js`) }]),
+  ) as Record<FunctionName, HandlerBuild>;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return tsFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+export interface ChildEntries {
+  coldStart: string;
+  loadedFiles: string;
+}
+
+/** Bundles the child-process entries (the cold-start child carries the simulated account). */
+export async function buildChildren(): Promise<ChildEntries> {
+  const outdir = join(BENCH_DIR, 'child');
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: {
+      'cold-start': join(__dirname, 'cold-start-child.ts'),
+      'loaded-files': join(__dirname, 'loaded-files-child.ts'),
+    },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]}`,
+    logLevel: 'error',
+  });
+  return { coldStart: join(outdir, 'cold-start.js'), loadedFiles: join(outdir, 'loaded-files.js') };
+}

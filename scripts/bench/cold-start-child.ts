@@ -1,0 +1,224 @@
+/**
+ * Child process of `npm run bench`: one cold start of one function on the simulated account.
+ *
+ * esbuild bundles this file with the simulated account into .bench/child/cold-start.js and the parent runs it with
+ * plain `node`, a fresh process per sample. The sim thus carries its own copies of the SDK, zod and yaml: an
+ * unbundled handler finds none of its node_modules already in require.cache, and no tsx require hook sits in front
+ * of its requires. Not timed: installing the virtual clock, declaring the account from the config, and preparing a
+ * real event (running the sim's own copy of the launch handler where the event needs an instance in service or a
+ * handed-over wait). Timed (wall clock): require(handler) — which builds its cold-start deps — then
+ * handler(event, context) while the virtual clock advances.
+ */
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { logicalIds } from '../../deploy/stack-values';
+import { type AnyHandler, factoryFor } from '../../functions/registry';
+import { CLIENT_HOOK, createClients } from '../../shared/aws/clients';
+import { loadConfig } from '../../shared/config/load';
+import type { FleetpilotConfig } from '../../shared/config/schema';
+import { createSnsNotifier } from '../../shared/notify/notifier';
+import { SAFETY_MARGIN_MS, systemClock } from '../../shared/runtime/clock';
+import { createSimAccount, type SimAccount } from '../../sim/account';
+import { createVirtualClock, realIoInFlight, type VirtualClock } from '../../sim/clock';
+import type { SimEvent } from '../../sim/events';
+import { attachSim } from '../../sim/plug';
+import { stackFromConfig } from '../../sim/simulation';
+import { sqsRecordFor } from '../../sim/sqs-event';
+import type { ColdStartRequest, ColdStartResult, FunctionName } from './protocol';
+
+const SEED = 'bench-cold-start';
+const MAX_WAIT_MS = 3_600_000;
+/** Virtual ms per clock step while a handler waits. */
+const STEP_MS = 1_000;
+/** Event-loop turns with no real I/O in flight before the virtual clock may move. */
+const QUIET_TURNS = 3;
+
+interface World {
+  timeoutMs: (fn: FunctionName) => number;
+  clock: VirtualClock;
+  account: SimAccount;
+  config: FleetpilotConfig;
+  group: string;
+  topicArn: string;
+  queueUrl: string;
+  events: SimEvent[];
+}
+
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2] ?? '') as ColdStartRequest;
+  const world = createWorld(request);
+  try {
+    const event = await prepareEvent(world, request.fn);
+    const result = await timedColdStart(world, request, event);
+    writeFileSync(request.resultFile, JSON.stringify(result));
+  } finally {
+    world.clock.uninstall();
+  }
+}
+
+function createWorld({ configFile, timeoutSeconds }: ColdStartRequest): World {
+  const config = loadConfig(configFile);
+  const service = config.services[0];
+  if (!service) throw new Error(`${configFile} declares no service`);
+  const clock = createVirtualClock({ seedMathRandom: SEED });
+  const account = createSimAccount(stackFromConfig(config, { config, seed: SEED, initialCapacity: 0 }, clock));
+  const topicArn = account.sns.topicArns().find((arn) => arn.endsWith(`:${config.notifications.topicName}`));
+  if (!topicArn) throw new Error(`the simulated account has no topic ${config.notifications.topicName}`);
+  const events: SimEvent[] = [];
+  account.onEvent((event) => {
+    events.push(event);
+  });
+  const queueUrl = account.sqs.urlOf(logicalIds.continuationQueue);
+  const timeoutMs = (fn: FunctionName) => timeoutSeconds[fn] * 1000;
+  return { timeoutMs, clock, account, config, group: service.autoScalingGroup, topicArn, queueUrl, events };
+}
+
+// ---------------------------------------------------------------- the event (not timed)
+
+async function prepareEvent(world: World, fn: FunctionName): Promise<unknown> {
+  const launch = await scaleTo(world, 1, 'EC2 Instance-launch Lifecycle Action');
+  if (fn === 'lifecycleLaunch') return launch;
+  const prepLaunch = prepHandler(world);
+  if (fn === 'lifecycleTerminate') {
+    // Complete the launch with the sim's own copy of the handler, so the instance is registered and named.
+    await runHandler(world.clock, prepLaunch(launch, lambdaContext('prep', world.timeoutMs('lifecycleLaunch'))));
+    const inService = await world.clock.runUntil(
+      () => world.account.autoscaling.view()[0]?.instances[0]?.lifecycleState === 'InService',
+      MAX_WAIT_MS,
+    );
+    if (!inService) throw new Error('the prepared instance never went InService');
+    return scaleTo(world, 0, 'EC2 Instance-terminate Lifecycle Action');
+  }
+  // lifecycleResume: a launch whose budget runs out at once hands its wait over to the continuation queue.
+  const outcome = await runHandler(world.clock, prepLaunch(launch, lambdaContext('prep', SAFETY_MARGIN_MS + 1_000)));
+  if ((outcome as { status?: string }).status !== 'waiting') {
+    throw new Error(`expected the prepared launch to hand over, got ${JSON.stringify(outcome)}`);
+  }
+  let due: ReturnType<SimAccount['sqs']['takeDue']> = [];
+  await world.clock.runUntil(() => {
+    due = world.account.sqs.takeDue(world.queueUrl);
+    return due.length > 0;
+  }, MAX_WAIT_MS);
+  const message = due[0];
+  if (!message) throw new Error('no continuation message became due');
+  return { Records: [sqsRecordFor(message, world.queueUrl, world.account.region, 1)] };
+}
+
+async function scaleTo(world: World, desired: number, detailType: string): Promise<SimEvent> {
+  world.account.autoscaling.setDesiredCapacity(world.group, desired);
+  const found = () => world.events.find((event) => event['detail-type'] === detailType);
+  await world.clock.runUntil(() => found() !== undefined, MAX_WAIT_MS);
+  const event = found();
+  if (!event) throw new Error(`the account emitted no "${detailType}" event`);
+  return structuredClone(event);
+}
+
+/** The sim's own copy of the launch handler, with its clients attached to the account (as sim/lambda.ts does). */
+function prepHandler(world: World): AnyHandler {
+  const clients = createClients({ region: world.account.region });
+  attachSim(clients.ec2, world.account);
+  attachSim(clients.autoScaling, world.account);
+  attachSim(clients.elbv2, world.account);
+  attachSim(clients.route53, world.account);
+  attachSim(clients.sns, world.account);
+  attachSim(clients.sqs, world.account);
+  return factoryFor('functions/lifecycle/launch-handler.handler')({
+    config: world.config,
+    clients,
+    notifier: createSnsNotifier(clients.sns, world.topicArn),
+    clock: systemClock,
+    continuationQueueUrl: world.queueUrl,
+    log: new Logger({ serviceName: 'bench-prep', logLevel: 'SILENT' }),
+  });
+}
+
+// ---------------------------------------------------------------- the cold start (timed)
+
+async function timedColdStart(world: World, request: ColdStartRequest, event: unknown): Promise<ColdStartResult> {
+  process.env.LAMBDA_TASK_ROOT = request.taskRoot;
+  process.env.FLEETPILOT_TOPIC_ARN = world.topicArn;
+  process.env.FLEETPILOT_CONTINUATION_QUEUE_URL = world.queueUrl;
+  // The seam in shared/aws/clients.ts: every client the handler's own SDK copy makes is plugged into the account.
+  (globalThis as Record<symbol, unknown>)[CLIENT_HOOK] = (client: Parameters<typeof attachSim>[0]) =>
+    attachSim(client, world.account);
+  let awsCalls = 0;
+  world.account.onCall(() => {
+    awsCalls += 1;
+  });
+
+  const hookResultsBefore = world.account.autoscaling.hookResults.length;
+
+  const t0 = performance.now();
+  const loaded = createRequire(request.handlerFile)(request.handlerFile) as { handler: AnyHandler };
+  const t1 = performance.now();
+  const virtualStart = world.clock.now();
+  const result = await runHandler(
+    world.clock,
+    loaded.handler(event, lambdaContext(request.fn, world.timeoutMs(request.fn))),
+  );
+  const t2 = performance.now();
+  const hookResults = world.account.autoscaling.hookResults
+    .slice(hookResultsBefore)
+    .map((record) => `${record.result} by ${record.by}`);
+  return {
+    requireMs: t1 - t0,
+    handleMs: t2 - t1,
+    virtualMs: world.clock.now() - virtualStart,
+    awsCalls,
+    result,
+    hookResults,
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function lambdaContext(functionName: string, timeoutMs: number) {
+  const startedAt = Date.now();
+  return {
+    functionName,
+    awsRequestId: `${functionName}-bench`,
+    getRemainingTimeInMillis: () => Math.max(0, startedAt + timeoutMs - Date.now()),
+  };
+}
+
+/**
+ * Advance the virtual clock while the handler waits (polls, back-offs), until its promise settles. Virtual time moves
+ * only while no real I/O is in flight: the SDK reads its shared config files with fs.promises on a client's first
+ * call, and `clock.runUntil` alone would race hundreds of virtual seconds ahead meanwhile (enough for a lifecycle hook
+ * to time out to its default result).
+ */
+async function runHandler(clock: VirtualClock, invocation: Promise<unknown>): Promise<unknown> {
+  let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | undefined;
+  invocation.then(
+    (value) => {
+      outcome = { ok: true, value };
+    },
+    (error: unknown) => {
+      outcome = { ok: false, error };
+    },
+  );
+  const deadline = clock.now() + MAX_WAIT_MS;
+  let quietTurns = 0;
+  while (outcome === undefined) {
+    // A few event-loop turns without I/O in flight before each step: chained reads leave gaps between requests.
+    quietTurns = realIoInFlight() ? 0 : quietTurns + 1;
+    if (quietTurns < QUIET_TURNS) {
+      await new Promise((resolve) => setImmediate(resolve)); // setImmediate stays real (sim/clock.ts)
+      continue;
+    }
+    quietTurns = 0;
+    if (clock.now() >= deadline) throw new Error(`the handler did not finish within ${MAX_WAIT_MS / 1000} virtual s`);
+    await clock.advance(STEP_MS);
+  }
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
