@@ -127,6 +127,8 @@ export function startSimulation(options: SimulationOptions): Simulation {
       wiring,
       config: options.config,
       async settle(maxMs, stepMs = 5_000) {
+        // Let what was just started (an event in delivery, a capacity change) begin before looking for quiet.
+        await clock.advance(1_000);
         // Quiet means: no function running or queued, and no lifecycle action waiting for an answer.
         return clock.runUntil(
           () => lambda.idle() && account.autoscaling.pendingActions().length === 0 && busyInstances(account) === 0,

@@ -173,6 +173,30 @@ describe('lifecycle on the simulated account', () => {
     expect(checkInvariants(s)).toEqual([]);
   });
 
+  it('rejects a malformed lifecycle event on the bus with a warning and changes nothing in the account', async () => {
+    const s = start();
+    await s.settle(HOUR);
+    const before = JSON.stringify({ zones: s.account.route53.view(), targets: s.account.elbv2.view() });
+    const callsBefore = s.account.faults.calls.length;
+    const event = structuredClone(s.account.emittedEvents()[0]);
+    if (!event) throw new Error('no event emitted');
+    const detail = event.detail as unknown as Record<string, unknown>;
+    delete detail.LifecycleActionToken;
+
+    s.account.events.emit({ ...event, id: 'malformed-1' });
+    await s.settle(HOUR);
+
+    const rejected = s.lambda.invocations.find((i) => i.sourceId === 'malformed-1');
+    expect(rejected?.result).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('LifecycleActionToken'),
+    });
+    const calls = s.account.faults.calls.slice(callsBefore).map((c) => `${c.service}:${c.operation}`);
+    expect(calls).toEqual(['sns:Publish']);
+    expect(JSON.stringify({ zones: s.account.route53.view(), targets: s.account.elbv2.view() })).toEqual(before);
+    expect(s.account.sns.published.at(-1)?.attributes.kind?.StringValue).toBe('lifecycle.event.invalid');
+  });
+
   it('replays the same run from the same seed, faults included, and a different run from another seed', async () => {
     const run = async (seed: number) => {
       const s = start({ seed, crashRate: 0.3 });
