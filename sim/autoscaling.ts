@@ -642,16 +642,7 @@ export class AutoScalingService implements SimService {
         Origin: launching ? 'EC2' : 'AutoScalingGroup',
         Destination: launching ? 'AutoScalingGroup' : 'EC2',
       };
-      const envelope = {
-        version: '0' as const,
-        id: this.ctx.ids.uuid(),
-        source: 'aws.autoscaling' as const,
-        account: this.ctx.accountId,
-        time: isoSeconds(now),
-        region: this.ctx.region,
-        resources: [group.arn],
-        detail,
-      };
+      const envelope = this.envelope(now, [group.arn], detail);
       this.ctx.events.emit(
         launching
           ? { ...envelope, 'detail-type': 'EC2 Instance-launch Lifecycle Action' }
@@ -830,21 +821,30 @@ export class AutoScalingService implements SimService {
       Origin: launching ? 'EC2' : 'AutoScalingGroup',
       Destination: launching ? 'AutoScalingGroup' : 'EC2',
     };
-    const envelope = {
+    const envelope = this.envelope(
+      now,
+      [group.arn, `arn:aws:ec2:${this.ctx.region}:${this.ctx.accountId}:instance/${member.id}`],
+      detail,
+    );
+    this.ctx.events.emit(
+      launching
+        ? { ...envelope, 'detail-type': 'EC2 Instance Launch Successful' }
+        : { ...envelope, 'detail-type': 'EC2 Instance Terminate Successful' },
+    );
+  }
+
+  /** The EventBridge envelope Auto Scaling events share (all but detail-type). */
+  private envelope<D>(now: number, resources: string[], detail: D) {
+    return {
       version: '0' as const,
       id: this.ctx.ids.uuid(),
       source: 'aws.autoscaling' as const,
       account: this.ctx.accountId,
       time: isoSeconds(now),
       region: this.ctx.region,
-      resources: [group.arn, `arn:aws:ec2:${this.ctx.region}:${this.ctx.accountId}:instance/${member.id}`],
+      resources,
       detail,
     };
-    this.ctx.events.emit(
-      launching
-        ? { ...envelope, 'detail-type': 'EC2 Instance Launch Successful' }
-        : { ...envelope, 'detail-type': 'EC2 Instance Terminate Successful' },
-    );
   }
 
   private sortedInstances(group: SimGroup): GroupInstance[] {
