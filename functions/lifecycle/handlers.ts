@@ -6,6 +6,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { serviceForGroup } from '../../shared/config/load';
 import { EventValidationError, isTransient } from '../../shared/errors';
+import { withCorrelation } from '../../shared/log/logger';
 import type { Notification } from '../../shared/notify/notifier';
 import { budgetFrom } from '../../shared/runtime/clock';
 import type { HandlerDeps } from '../../shared/runtime/deps';
@@ -66,18 +67,17 @@ async function runForService(progress: Progress, deps: HandlerDeps, context: Lam
   const { action } = progress;
   const service = serviceForGroup(deps.config, action.groupName);
   const log = deps.log;
-  log.resetKeys();
-  log.appendKeys({
+  withCorrelation(log, {
     asg: action.groupName,
     instanceId: action.instanceId,
     eventId: action.eventId,
     phase: progress.phase,
+    ...(service ? { fleetpilotService: service.name } : {}),
   });
   if (!service) {
     log.info('ignored: the Auto Scaling group is not in the config');
     return { status: 'ignored', reason: `group ${action.groupName} is not managed by fleetpilot` };
   }
-  log.appendKeys({ fleetpilotService: service.name });
   try {
     const outcome = await runLifecycle(
       progress,

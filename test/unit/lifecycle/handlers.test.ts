@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand, Route53ServiceException } from '@aws-sdk/client-route-53';
@@ -170,6 +171,35 @@ describe('resume handler (continuation queue)', () => {
     expect(mocks.r53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
       HostedZoneId: 'ZPUBLIC1',
       ChangeBatch: expect.objectContaining({ Changes: [expect.objectContaining({ Action: 'DELETE' })] }),
+    });
+  });
+});
+
+describe('logging', () => {
+  it('tags every log line of an event with the service, group, instance, event id and phase', async () => {
+    const h = harness();
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const log = new Logger({ serviceName: 'fleetpilot', logLevel: 'INFO' });
+    try {
+      await makeLifecycleHandler('launch', { ...h.deps, log })(
+        timedEvent('autoscaling-launch-lifecycle-action'),
+        h.context(),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+
+    const handled = lines.map((l) => JSON.parse(l)).find((entry) => entry.message === 'lifecycle action handled');
+    expect(handled).toMatchObject({
+      fleetpilotService: 'web',
+      asg: 'my-asg',
+      instanceId: INSTANCE,
+      eventId: timedEvent<{ id: string }>('autoscaling-launch-lifecycle-action').id,
+      phase: 'start',
     });
   });
 });
