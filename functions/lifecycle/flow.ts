@@ -405,22 +405,31 @@ function renderedRecords(
   }
 }
 
+/** Draining polls back off (poll interval, doubling, at most this): a drain lasts minutes and nothing waits on it. */
+const MAX_DRAIN_POLL_MS = 60_000;
+
 async function waitDrained(p: Progress, run: Run): Promise<'drained' | 'timed-out' | 'hand-over'> {
   const { clients, clock } = run.deps;
+  let interval = run.service.lifecycle.pollIntervalSeconds * 1000;
   for (;;) {
     const health = await healthIn(clients.elbv2, run.service.targetGroups, p.action.instanceId);
     if (!health.some((h) => h.state === 'draining')) return 'drained';
     if (clock.now() >= p.deadline) return 'timed-out';
-    if ((await pause(p, run, p.deadline)) === 'hand-over') return 'hand-over';
+    if ((await pause(p, run, p.deadline, interval)) === 'hand-over') return 'hand-over';
+    interval = Math.min(MAX_DRAIN_POLL_MS, interval * 2);
   }
 }
 
 // ---------------------------------------------------------------- shared steps
 
 /** Sleeps one poll interval (never past `until`), or says to hand over when the budget would not allow it. */
-async function pause(p: Progress, run: Run, until: number): Promise<'slept' | 'hand-over'> {
+async function pause(
+  p: Progress,
+  run: Run,
+  until: number,
+  interval = run.service.lifecycle.pollIntervalSeconds * 1000,
+): Promise<'slept' | 'hand-over'> {
   const { clock } = run.deps;
-  const interval = run.service.lifecycle.pollIntervalSeconds * 1000;
   const step = Math.max(1, Math.min(interval, until - clock.now()));
   if (clock.now() + step > run.budget.handOverAt) return 'hand-over';
   await heartbeatIfDue(p, run, step);

@@ -1,6 +1,10 @@
 import { CompleteLifecycleActionCommand, RecordLifecycleActionHeartbeatCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
-import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { makeLifecycleHandler } from '../../../functions/lifecycle/handlers';
@@ -127,6 +131,26 @@ describe('terminate lifecycle action', () => {
       ['info', 'lifecycle.terminate.continued'],
     ]);
     expect(mocks.asg).toHaveReceivedCommand(RecordLifecycleActionHeartbeatCommand);
+  });
+
+  it('polls a long drain with back-off: 300 s of draining costs a handful of health checks, not thirty', async () => {
+    const h = harness();
+    const drainingFor =
+      Date.parse(timedEvent<{ time: string }>('autoscaling-terminate-lifecycle-action').time) + 300_000;
+    mocks.elb.on(DescribeTargetHealthCommand).callsFake(() =>
+      Promise.resolve({
+        TargetHealthDescriptions: [
+          { Target: { Id: INSTANCE }, TargetHealth: { State: h.clock.now() < drainingFor ? 'draining' : 'unused' } },
+        ],
+      }),
+    );
+
+    const outcome = await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
+
+    expect(outcome).toMatchObject({ status: 'continued' });
+    // Polls at 0, 10, 30, 70, 130, 190, 250, 310 s: eight per target group, two groups.
+    expect(mocks.elb).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 16);
+    expect(h.clock.now()).toBeLessThanOrEqual(drainingFor + 60_000);
   });
 
   it('hands a long drain over to a later invocation', async () => {
