@@ -69,7 +69,7 @@ const WHY: Record<EventKind, Record<string, string>> = {
   },
   terminate: {
     'ec2:DescribeInstances': 'reads the instance again',
-    'elbv2:DescribeTargetHealth': 'polls every pollIntervalSeconds until drained (deregistration delay)',
+    'elbv2:DescribeTargetHealth': 'polls with back-off (poll interval doubling to 60 s) until drained',
   },
 };
 const WHY_EITHER: Record<string, string> = {
