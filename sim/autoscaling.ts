@@ -484,14 +484,7 @@ export class AutoScalingService implements SimService {
     this.groups.set(group.name, group);
     if ((spec.initialInstances ?? 'in-service') === 'in-service') {
       for (let index = 0; index < group.desired; index++) {
-        const subnetId = this.pickSubnet(group);
-        const instance = this.ec2.launch({
-          subnetId,
-          imageId: group.imageId,
-          instanceType: group.instanceType,
-          tags: { 'aws:autoscaling:groupName': group.name },
-          alreadyRunning: true,
-        });
+        const instance = this.launchInstance(group, true);
         group.instances.set(instance.id, this.newGroupInstance(group, instance, 'InService', 'initial capacity'));
         for (const arn of group.targetGroupArns) this.elbv2.register(arn, instance.id, undefined, { healthy: true });
       }
@@ -593,14 +586,19 @@ export class AutoScalingService implements SimService {
     return candidates[this.ctx.dice.int(candidates.length)];
   }
 
-  private launch(group: SimGroup, cause: string): void {
-    const subnetId = this.pickSubnet(group);
-    const instance = this.ec2.launch({
-      subnetId,
+  /** An EC2 instance for the group, in its least-used subnet, tagged as Auto Scaling tags its instances. */
+  private launchInstance(group: SimGroup, alreadyRunning: boolean): SimInstance {
+    return this.ec2.launch({
+      subnetId: this.pickSubnet(group),
       imageId: group.imageId,
       instanceType: group.instanceType,
       tags: { 'aws:autoscaling:groupName': group.name },
+      ...(alreadyRunning ? { alreadyRunning: true } : {}),
     });
+  }
+
+  private launch(group: SimGroup, cause: string): void {
+    const instance = this.launchInstance(group, false);
     const member = this.newGroupInstance(group, instance, 'Pending', cause);
     group.instances.set(instance.id, member);
     this.ctx.schedule(this.timing.stepDelayMs, () => {

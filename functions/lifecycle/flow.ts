@@ -35,11 +35,12 @@ import { completeAction, heartbeatTimeoutOf, maxHookLifetimeMs, recordHeartbeat 
 import {
   describeInstance,
   type InstanceFacts,
+  isPastLaunchWait,
   launchingOrInServiceStates,
   launchWaitStates,
   lifecycleStateOf,
 } from './instance';
-import { handOver, type Progress } from './progress';
+import { handOver, MAX_DELAY_S, type Progress } from './progress';
 import {
   deregisterFromAll,
   healthCheckSummaries,
@@ -95,7 +96,7 @@ async function runLaunch(start: Progress, run: Run): Promise<Outcome> {
   const { action } = start;
   const tgs = run.service.targetGroups;
   const state = await lifecycleStateOf(clients.autoScaling, action.instanceId);
-  if (state === 'InService' || state?.endsWith('Pending:Proceed')) {
+  if (isPastLaunchWait(state)) {
     log.info('launch action already completed', { lifecycleState: state });
     return { status: 'already-done' };
   }
@@ -234,7 +235,7 @@ async function unhealthyError(health: TargetHealth[], p: Progress, run: Run): Pr
 /** The action was completed elsewhere or timed out. If the instance is not going into service, undo our changes. */
 async function afterLostAction(p: Progress, run: Run): Promise<Outcome> {
   const state = await lifecycleStateOf(run.deps.clients.autoScaling, p.action.instanceId);
-  if (state === 'InService' || state?.endsWith('Pending:Proceed')) return { status: 'already-done' };
+  if (isPastLaunchWait(state)) return { status: 'already-done' };
   const problems = await undoLaunch(p, run);
   const reason = `the launch action of ${p.action.instanceId} stopped being pending before fleetpilot answered it (instance is ${state ?? 'gone'})`;
   await report(
@@ -458,8 +459,6 @@ async function handOverNow(p: Progress, run: Run): Promise<Outcome> {
 
 /** Consecutive retryable failures continued through the queue before the error goes to Lambda's retries. */
 const MAX_QUEUED_RETRIES = 8;
-/** SQS's maximum DelaySeconds. */
-const MAX_DELAY_S = 900;
 
 /**
  * A retryable error (throttling, 5xx) that outlasted the SDK's own retries: continue later through the queue, with

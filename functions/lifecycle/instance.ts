@@ -42,6 +42,10 @@ export async function lifecycleStateOf(
   return out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId)?.LifecycleState;
 }
 
+/** True once the launch action was answered and the instance is going (or has gone) into service. */
+export const isPastLaunchWait = (state: string | undefined): boolean =>
+  state === 'InService' || (state?.endsWith('Pending:Proceed') ?? false);
+
 /** Lifecycle states in which a launch action is still waiting for fleetpilot. */
 export const launchWaitStates = new Set(['Pending:Wait', 'Warmed:Pending:Wait']);
 

@@ -65,7 +65,7 @@ export function parseProgress(body: string): Progress {
 }
 
 /** SQS's maximum DelaySeconds. */
-const MAX_DELAY_S = 900;
+export const MAX_DELAY_S = 900;
 
 export async function handOver(
   sqs: SQSClient,
