@@ -30,6 +30,7 @@ export type EventPattern = { [key: string]: EventPattern | unknown[] };
 export const logicalIds = {
   topic: 'AlertsTopic',
   continuationQueue: 'ContinuationQueue',
+  dnsQueue: 'DnsChangeQueue',
 } as const;
 
 export const LAUNCH_DETAIL_TYPE = 'EC2 Instance-launch Lifecycle Action';

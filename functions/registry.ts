@@ -4,6 +4,7 @@
  * them up by the handler strings it reads from serverless.yml — so the wiring it exercises is the deployed one.
  */
 import type { HandlerDeps } from '../shared/runtime/deps';
+import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
 
 // biome-ignore lint/suspicious/noExplicitAny: each handler parses its own event; the table only routes.
@@ -13,6 +14,7 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/lifecycle/launch-handler.handler': (deps) => makeLifecycleHandler('launch', deps),
   'functions/lifecycle/terminate-handler.handler': (deps) => makeLifecycleHandler('terminate', deps),
   'functions/lifecycle/resume-handler.handler': (deps) => makeResumeHandler(deps),
+  'functions/dns-writer/writer-handler.handler': (deps) => makeDnsWriterHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

@@ -72,11 +72,9 @@ export function everyInServiceInstanceRegisteredAndNamed({ account, config }: In
       }
       const wanted = recordsFor(config, service, service.autoScalingGroup, {
         instanceId: instance.id,
-        state: instance.state,
         privateIp: instance.privateIp,
         ...(instance.publicIp ? { publicIp: instance.publicIp } : {}),
         az: instance.availabilityZone,
-        tags: {},
       });
       for (const record of wanted) {
         const found = zones

@@ -175,6 +175,7 @@ export class LocalLambda {
       notifier: createSnsNotifier(clients.sns, topicArn),
       clock: systemClock,
       continuationQueueUrl: this.resolveEnv(fn, 'FLEETPILOT_CONTINUATION_QUEUE_URL'),
+      dnsQueueUrl: this.resolveEnv(fn, 'FLEETPILOT_DNS_QUEUE_URL'),
       log: new Logger({ serviceName: `fleetpilot-${fn.name}`, logLevel: this.options.logLevel ?? 'SILENT' }),
     };
   }
@@ -260,7 +261,7 @@ export class LocalLambda {
     const received = (this.receiveCounts.get(message.messageId) ?? 0) + 1;
     this.receiveCounts.set(message.messageId, received);
     const event: SQSEvent = { Records: [sqsRecordFor(message, source.url, this.options.account.region, received)] };
-    const instanceId = message.attributes.instanceId?.StringValue;
+    const instanceId = (message.attributes.subject ?? message.attributes.instanceId)?.StringValue;
     const record = await this.invoke(source.fn, 'sqs', message.messageId, instanceId, received, event);
     const failedItems = (record.result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? [];
     if (record.outcome === 'ok' && failedItems.length === 0) {

@@ -97,7 +97,7 @@ export function stackFromConfig(config: FleetpilotConfig, options: SimulationOpt
       ],
     })),
     topics: [config.notifications.topicName],
-    queues: [{ name: logicalIds.continuationQueue }],
+    queues: [{ name: logicalIds.continuationQueue }, { name: logicalIds.dnsQueue }],
     ...(options.defaultApp ? { defaultApp: options.defaultApp } : {}),
     ...(options.route53RateLimit !== undefined ? { route53: { rateLimit: options.route53RateLimit } } : {}),
   };

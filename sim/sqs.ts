@@ -11,10 +11,18 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  BatchEntryIdsNotDistinct,
+  BatchRequestTooLong,
+  type BatchResultErrorEntry,
+  EmptyBatchRequest,
   QueueDoesNotExist,
+  type SendMessageBatchCommandInput,
+  type SendMessageBatchCommandOutput,
+  type SendMessageBatchResultEntry,
   type SendMessageCommandInput,
   type SendMessageCommandOutput,
   SQSServiceException,
+  TooManyEntriesInBatchRequest,
 } from '@aws-sdk/client-sqs';
 import { byCodeUnit, lookupIn, type OperationTable, type SimContext, type SimService } from './context';
 import { serviceError } from './errors';
@@ -41,6 +49,7 @@ interface SimQueue {
 
 type SqsOperations = {
   SendMessage: readonly [SendMessageCommandInput, SendMessageCommandOutput];
+  SendMessageBatch: readonly [SendMessageBatchCommandInput, SendMessageBatchCommandOutput];
 };
 
 export class SqsService implements SimService {
@@ -56,6 +65,7 @@ export class SqsService implements SimService {
 
   private readonly table: OperationTable<SqsOperations> = {
     SendMessage: (input) => this.sendMessage(input),
+    SendMessageBatch: (input) => this.sendMessageBatch(input),
   };
 
   readonly operationHandler = lookupIn(this.table);
@@ -137,6 +147,56 @@ export class SqsService implements SimService {
     }
     queue.messages.push({ messageId, body, attributes, sentAt: now, visibleAt: now + delay * 1000 });
     return { MessageId: messageId, MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
+  }
+
+  /**
+   * SQS API reference, SendMessageBatch: 1–10 entries with distinct Ids (EmptyBatchRequest,
+   * TooManyEntriesInBatchRequest, BatchEntryIdsNotDistinct), the bodies together at most 262,144 bytes
+   * (BatchRequestTooLong); an entry that fails on its own is listed in `Failed` and the others are sent.
+   */
+  private sendMessageBatch(input: SendMessageBatchCommandInput) {
+    if (!this.queues.has(input.QueueUrl ?? '')) {
+      throw serviceError(QueueDoesNotExist, { message: 'The specified queue does not exist.' });
+    }
+    const entries = input.Entries ?? [];
+    if (entries.length === 0) {
+      throw serviceError(EmptyBatchRequest, {
+        message: 'There should be at least one SendMessageBatchRequestEntry in the request.',
+      });
+    }
+    if (entries.length > 10) {
+      throw serviceError(TooManyEntriesInBatchRequest, {
+        message: `Maximum number of entries per request are 10. You have sent ${entries.length}.`,
+      });
+    }
+    const ids = entries.map((e) => e.Id ?? '');
+    const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (repeated !== undefined) {
+      throw serviceError(BatchEntryIdsNotDistinct, { message: `Id ${repeated} repeated.` });
+    }
+    const total = entries.reduce((sum, e) => sum + Buffer.byteLength(e.MessageBody ?? '', 'utf8'), 0);
+    if (total > 262_144) {
+      throw serviceError(BatchRequestTooLong, {
+        message: `Batch requests cannot be longer than 262144 bytes. You have sent ${total} bytes.`,
+      });
+    }
+    const Successful: SendMessageBatchResultEntry[] = [];
+    const Failed: BatchResultErrorEntry[] = [];
+    for (const entry of entries) {
+      try {
+        const out = this.sendMessage({ ...entry, QueueUrl: input.QueueUrl });
+        Successful.push({ Id: entry.Id, MessageId: out.MessageId, MD5OfMessageBody: out.MD5OfMessageBody });
+      } catch (error) {
+        const e = error as { name?: string; message?: string };
+        Failed.push({
+          Id: entry.Id,
+          SenderFault: true,
+          Code: e.name ?? 'InvalidParameterValue',
+          Message: e.message ?? '',
+        });
+      }
+    }
+    return { Successful, Failed };
   }
 
   private mustQueue(queueUrl: string): SimQueue {

@@ -1,28 +1,25 @@
 /**
- * Per-instance DNS records. What was written is remembered in the instance's own tags (one tag per record), so a
- * terminate that comes after the address is gone still deletes exactly what launch wrote.
+ * Per-instance DNS records: which records a service wants for an instance, how launch remembers what it asked for
+ * (one instance tag per record, so a terminate after the address is gone still deletes exactly those), and the change
+ * requests handed to the one Route 53 writer (shared/dns), which batches them across instances.
  *
- * Route 53 facts (developer guide "Quotas", API reference ChangeResourceRecordSets): a change batch is atomic; a
- * DELETE must repeat the record's current values exactly, else InvalidChangeBatch; up to 1,000 records per batch.
- * Deletes here are "delete if it matches": the current record is read first and deleted only when its values are ours.
+ * A remembered record is trusted only if the config could have produced it for that instance: a tag planted by
+ * someone else, or one that does not parse, is reported and skipped, never deleted and never fatal.
  */
-import { CreateTagsCommand, DeleteTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import {
-  type Change,
-  ChangeResourceRecordSetsCommand,
-  ListResourceRecordSetsCommand,
-  type ResourceRecordSet,
-  type Route53Client,
-} from '@aws-sdk/client-route-53';
+import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   type FleetpilotConfig,
   type NamePlaceholder,
   renderName,
   type ServiceConfig,
 } from '../../shared/config/schema';
-import { LifecycleFailedError, RecordTagError } from '../../shared/errors';
+import type { DnsChange } from '../../shared/dns/request';
+import { LifecycleFailedError } from '../../shared/errors';
 import type { Mutations } from '../../shared/runtime/mutations';
 import type { InstanceFacts } from './instance';
+
+/** The instance facts a record name can use (a subset of InstanceFacts, as carried in a continuation). */
+export type RecordFacts = Pick<InstanceFacts, 'instanceId' | 'privateIp' | 'publicIp' | 'az'>;
 
 export interface DnsRecord {
   zoneId: string;
@@ -41,7 +38,7 @@ export function recordsFor(
   config: FleetpilotConfig,
   service: ServiceConfig,
   groupName: string,
-  instance: InstanceFacts,
+  instance: RecordFacts,
 ): DnsRecord[] {
   const facts: Record<NamePlaceholder, string> = {
     instanceId: instance.instanceId,
@@ -92,17 +89,73 @@ export function encodeRecordTags(records: readonly DnsRecord[]): { Key: string; 
   });
 }
 
-export function decodeRecordTags(tags: Readonly<Record<string, string>>): DnsRecord[] {
-  return Object.entries(tags)
+export interface DecodedTags {
+  records: DnsRecord[];
+  /** Tags under the prefix that do not hold a record fleetpilot could have written: reported, never acted on. */
+  rejected: string[];
+}
+
+/**
+ * The records remembered in an instance's tags, keeping only those the config could have produced for this instance:
+ * a configured zone of the service, a name that one of its patterns renders to with this instance's id, group,
+ * service and zone, and an IPv4 value.
+ */
+export function decodeRecordTags(
+  tags: Readonly<Record<string, string>>,
+  config: FleetpilotConfig,
+  service: ServiceConfig,
+  groupName: string,
+  instance: Pick<RecordFacts, 'instanceId' | 'az'>,
+): DecodedTags {
+  const out: DecodedTags = { records: [], rejected: [] };
+  const producible = service.dns.records.flatMap((r) => {
+    const zone = config.hostedZones[r.zone];
+    return zone ? [{ zoneId: zone.id, name: patternRegex(r.name, service, groupName, instance) }] : [];
+  });
+  const entries = Object.entries(tags)
     .filter(([key]) => key.startsWith(RECORD_TAG_PREFIX))
-    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-    .map(([key, value]) => {
-      const [zoneId, name, type, ttl, address, ...rest] = value.split(' ');
-      if (!zoneId || !name || type !== 'A' || !ttl || !address || rest.length > 0 || !/^\d+$/.test(ttl)) {
-        throw new RecordTagError(`tag ${key} does not hold a record written by fleetpilot: "${value}"`);
-      }
-      return { zoneId, name, type, ttl: Number(ttl), value: address };
-    });
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const [key, value] of entries) {
+    const [zoneId, name, type, ttl, address, ...rest] = value.split(' ');
+    const parsed =
+      zoneId && name && type === 'A' && ttl && /^\d+$/.test(ttl) && address && IPV4.test(address) && rest.length === 0;
+    if (!parsed || !producible.some((p) => p.zoneId === zoneId && p.name.test(name))) {
+      out.rejected.push(`${key}=${value.slice(0, 120)}`);
+      continue;
+    }
+    out.records.push({ zoneId, name, type: 'A', ttl: Number(ttl), value: address });
+  }
+  return out;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A pattern as a regular expression: known facts literally, addresses as dotted or dashed quads. */
+function patternRegex(
+  pattern: string,
+  service: ServiceConfig,
+  groupName: string,
+  instance: Pick<RecordFacts, 'instanceId' | 'az'>,
+): RegExp {
+  const known: Partial<Record<NamePlaceholder, string>> = {
+    instanceId: escapeRegex(instance.instanceId),
+    asgName: escapeRegex(groupName),
+    service: escapeRegex(service.name),
+    privateIp: '\\d{1,3}(?:\\.\\d{1,3}){3}',
+    publicIp: '\\d{1,3}(?:\\.\\d{1,3}){3}',
+    privateIpDashed: '\\d{1,3}(?:-\\d{1,3}){3}',
+    publicIpDashed: '\\d{1,3}(?:-\\d{1,3}){3}',
+    az: instance.az ? escapeRegex(instance.az) : '[a-z]{2}(?:-[a-z]+)+-\\d[a-z]',
+  };
+  const source = pattern
+    .split(/(\{[^}]*\})/)
+    .map((part) => {
+      const m = /^\{([^}]*)\}$/.exec(part);
+      return m ? (known[m[1] as NamePlaceholder] ?? '(?!)') : escapeRegex(part);
+    })
+    .join('');
+  return new RegExp(`^${source}\\.?$`, 'i');
 }
 
 /** Union of record lists without repeats (same zone, name, type, value). */
@@ -112,18 +165,8 @@ export function mergeRecords(...lists: readonly DnsRecord[][]): DnsRecord[] {
   return [...byKey.values()];
 }
 
-function byZone(records: readonly DnsRecord[]): Map<string, DnsRecord[]> {
-  const zones = new Map<string, DnsRecord[]>();
-  for (const r of records) zones.set(r.zoneId, [...(zones.get(r.zoneId) ?? []), r]);
-  return zones;
-}
-
-const toSet = (r: DnsRecord): ResourceRecordSet => ({
-  Name: r.name,
-  Type: r.type,
-  TTL: r.ttl,
-  ResourceRecords: [{ Value: r.value }],
-});
+export const dnsChanges = (action: 'UPSERT' | 'DELETE', records: readonly DnsRecord[]): DnsChange[] =>
+  records.map((r) => ({ action, zoneId: r.zoneId, name: r.name, type: r.type, ttl: r.ttl, values: [r.value] }));
 
 export async function rememberRecords(
   ec2: EC2Client,
@@ -136,100 +179,4 @@ export async function rememberRecords(
   await mutations.run(`CreateTags ${instanceId} ${tags.map((t) => t.Key).join(',')}`, () =>
     ec2.send(new CreateTagsCommand({ Resources: [instanceId], Tags: tags })),
   );
-}
-
-export async function forgetRecords(
-  ec2: EC2Client,
-  instanceId: string,
-  tags: Readonly<Record<string, string>>,
-  mutations: Mutations,
-): Promise<void> {
-  const keys = Object.keys(tags).filter((k) => k.startsWith(RECORD_TAG_PREFIX));
-  if (keys.length === 0) return;
-  await mutations.run(`DeleteTags ${instanceId} ${keys.join(',')}`, () =>
-    ec2.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: keys.map((Key) => ({ Key })) })),
-  );
-}
-
-/** One UPSERT change batch per zone (atomic per zone). */
-export async function upsertRecords(
-  route53: Route53Client,
-  records: readonly DnsRecord[],
-  mutations: Mutations,
-): Promise<void> {
-  for (const [zoneId, zoneRecords] of byZone(records)) {
-    const changes: Change[] = zoneRecords.map((r) => ({ Action: 'UPSERT', ResourceRecordSet: toSet(r) }));
-    await mutations.run(
-      `Route 53 UPSERT in ${zoneId}: ${zoneRecords.map((r) => `${r.name} A ${r.value}`).join(', ')}`,
-      () =>
-        route53.send(
-          new ChangeResourceRecordSetsCommand({
-            HostedZoneId: zoneId,
-            ChangeBatch: { Comment: 'fleetpilot lifecycle', Changes: changes },
-          }),
-        ),
-    );
-  }
-}
-
-export interface DeleteReport {
-  deleted: DnsRecord[];
-  /** Names whose current values are not ours (someone else owns them now): left alone. */
-  foreign: DnsRecord[];
-}
-
-/** Deletes each record only if Route 53 still holds it with our value; one batch per zone. */
-export async function deleteRecordsIfOurs(
-  route53: Route53Client,
-  records: readonly DnsRecord[],
-  mutations: Mutations,
-): Promise<DeleteReport> {
-  const report: DeleteReport = { deleted: [], foreign: [] };
-  for (const [zoneId, zoneRecords] of byZone(records)) {
-    const changes: Change[] = [];
-    for (const record of zoneRecords) {
-      const current = await currentRecord(route53, zoneId, record.name, record.type);
-      if (!current) continue;
-      const values = (current.ResourceRecords ?? []).map((v) => v.Value);
-      if (values.length === 1 && values[0] === record.value) {
-        changes.push({ Action: 'DELETE', ResourceRecordSet: current });
-        report.deleted.push(record);
-      } else {
-        report.foreign.push(record);
-      }
-    }
-    if (changes.length === 0) continue;
-    await mutations.run(
-      `Route 53 DELETE in ${zoneId}: ${changes.map((c) => c.ResourceRecordSet?.Name).join(', ')}`,
-      () =>
-        route53.send(
-          new ChangeResourceRecordSetsCommand({
-            HostedZoneId: zoneId,
-            ChangeBatch: { Comment: 'fleetpilot lifecycle', Changes: changes },
-          }),
-        ),
-    );
-  }
-  return report;
-}
-
-async function currentRecord(
-  route53: Route53Client,
-  zoneId: string,
-  name: string,
-  type: 'A',
-): Promise<ResourceRecordSet | undefined> {
-  const out = await route53.send(
-    new ListResourceRecordSetsCommand({
-      HostedZoneId: zoneId,
-      StartRecordName: name,
-      StartRecordType: type,
-      MaxItems: 1,
-    }),
-  );
-  const first = out.ResourceRecordSets?.[0];
-  const normalise = (n: string | undefined) => (n ?? '').toLowerCase().replace(/\.$/, '');
-  return first && normalise(first.Name) === normalise(name) && first.Type === type && !first.SetIdentifier
-    ? first
-    : undefined;
 }

@@ -3,22 +3,31 @@
  * The deployed handlers (launch-handler.ts, terminate-handler.ts, resume-handler.ts) build them once per cold start;
  * tests and the simulated account build them with their own deps.
  */
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { serviceForGroup } from '../../shared/config/load';
-import { EventValidationError, isTransient } from '../../shared/errors';
+import { makeContinuationHandler, type Received } from '../../shared/continuation/dispatch';
+import { EventValidationError, formatIssuePath, isTransient } from '../../shared/errors';
 import { withCorrelation } from '../../shared/log/logger';
 import type { Notification } from '../../shared/notify/notifier';
 import { budgetFrom } from '../../shared/runtime/clock';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import { parseLifecycleEvent } from './action';
-import { type Outcome, runLifecycle } from './flow';
-import { type Progress, parseProgress, startProgress } from './progress';
+import { createLifecycleCache, type LifecycleCache } from './cache';
+import { type Incoming, type LifecycleDeps, type Outcome, stepLifecycle } from './flow';
+import { LIFECYCLE_STEP, progressSchema, startProgress } from './progress';
+import type { LifecycleKind } from './report';
 
 export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>;
 
 export type HandlerResult = Outcome | { status: 'ignored'; reason: string } | { status: 'rejected'; reason: string };
 
+function lifecycleDeps(deps: HandlerDeps, cache: LifecycleCache): LifecycleDeps {
+  return { ...deps, cache };
+}
+
+/** EventBridge: one launch or terminate action. */
 export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: HandlerDeps) {
+  const core = lifecycleDeps(deps, createLifecycleCache());
   return async (event: unknown, context: LambdaContext): Promise<HandlerResult> => {
     const log = deps.log;
     log.debug('event', { event });
@@ -33,85 +42,141 @@ export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Han
       log.info('ignored autoscaling:TEST_NOTIFICATION');
       return { status: 'ignored', reason: 'autoscaling:TEST_NOTIFICATION' };
     }
-    return runForService(startProgress(parsed.action), deps, context);
-  };
-}
-
-/** Continues waits handed over through the continuation queue (SQS event source, batch items reported one by one). */
-export function makeResumeHandler(deps: HandlerDeps) {
-  return async (event: SQSEvent, context: LambdaContext): Promise<SQSBatchResponse> => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      let progress: Progress;
-      try {
-        progress = parseProgress(record.body);
-      } catch (error) {
-        if (!(error instanceof EventValidationError)) throw error;
-        // Redelivery cannot fix a malformed body: report it and let the message go.
-        await reject(deps, error, record.messageId);
-        continue;
-      }
-      try {
-        await runForService(progress, deps, context);
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        // SQS redelivers it after the visibility timeout (150 s) and dead-letters it after maxReceiveCount.
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures: failures };
-  };
-}
-
-async function runForService(progress: Progress, deps: HandlerDeps, context: LambdaContext): Promise<HandlerResult> {
-  const { action } = progress;
-  const service = serviceForGroup(deps.config, action.groupName);
-  const log = deps.log;
-  withCorrelation(log, {
-    asg: action.groupName,
-    instanceId: action.instanceId,
-    eventId: action.eventId,
-    phase: progress.phase,
-    ...(service ? { fleetpilotService: service.name } : {}),
-  });
-  if (!service) {
-    log.info('ignored: the Auto Scaling group is not in the config');
-    return { status: 'ignored', reason: `group ${action.groupName} is not managed by fleetpilot` };
-  }
-  try {
-    const outcome = await runLifecycle(
-      progress,
-      service,
-      deps,
-      budgetFrom(deps.clock, context.getRemainingTimeInMillis()),
-    );
-    log.info('lifecycle action handled', { outcome });
-    return outcome;
-  } catch (error) {
-    log.error('lifecycle action failed; rethrowing for retry', { error });
-    await safeNotify(deps, {
-      severity: 'warning',
-      kind: `lifecycle.${action.transition}.retrying`,
-      title: `${action.transition === 'launch' ? 'Launch' : 'Terminate'} of ${action.instanceId} hit an error; retrying`,
-      summary: `${(error as Error).name}: ${(error as Error).message}. Lambda retries the event; after the last retry it goes to the dead-letter queue.`,
-      facts: [
-        ['Instance', action.instanceId],
-        ['Auto Scaling group', action.groupName],
-        ['Phase', progress.phase],
-      ],
-      links: [],
-      service: service.name,
-      correlationId: action.eventId,
+    const { action } = parsed;
+    const service = serviceForGroup(deps.config, action.groupName);
+    withCorrelation(log, {
+      asg: action.groupName,
+      instanceId: action.instanceId,
+      eventId: action.eventId,
+      phase: 'start',
+      ...(service ? { fleetpilotService: service.name } : {}),
     });
-    throw error;
+    if (!service) {
+      log.info('ignored: the Auto Scaling group is not in the config');
+      return { status: 'ignored', reason: `group ${action.groupName} is not managed by fleetpilot` };
+    }
+    const incoming: Incoming = { progress: startProgress(action), service, hops: 0, retries: 0 };
+    try {
+      const [outcome] = await stepLifecycle(
+        [incoming],
+        core,
+        budgetFrom(deps.clock, context.getRemainingTimeInMillis()),
+      );
+      log.info('lifecycle action handled', { outcome });
+      return outcome ?? { status: 'waiting', phase: 'start' };
+    } catch (error) {
+      await retrying(deps, [incoming], error);
+      throw error;
+    }
+  };
+}
+
+/**
+ * SQS: the continuation queue. Every `lifecycle.step` envelope of the batch is moved on by one core call, so the
+ * actions waiting in one target group share one DescribeTargetHealth. A retryable failure of the whole batch sends
+ * its messages back (ReportBatchItemFailures; SQS redelivers after the visibility timeout, then dead-letters).
+ */
+export function makeResumeHandler(deps: HandlerDeps) {
+  const core = lifecycleDeps(deps, createLifecycleCache());
+  return (event: unknown, context: LambdaContext) =>
+    makeContinuationHandler({
+      steps: { [LIFECYCLE_STEP]: (received) => resume(received, deps, core, context) },
+      rejected: async (error, messageId) => {
+        await reject(deps, error, messageId);
+      },
+    })(event);
+}
+
+async function resume(
+  received: readonly Received[],
+  deps: HandlerDeps,
+  core: LifecycleDeps,
+  context: LambdaContext,
+): Promise<string[]> {
+  const batch: Incoming[] = [];
+  const ids: string[] = [];
+  for (const r of received) {
+    const parsed = progressSchema.safeParse(r.envelope.payload);
+    if (!parsed.success) {
+      await reject(
+        deps,
+        new EventValidationError(
+          'continuation message',
+          parsed.error.issues.map((i) => `payload.${formatIssuePath(i.path)}: ${i.message}`),
+        ),
+        r.messageId,
+      );
+      continue;
+    }
+    const service = serviceForGroup(deps.config, parsed.data.action.groupName);
+    if (!service) {
+      deps.log.warn('ignored a continuation for a group that is not in the config', {
+        asg: parsed.data.action.groupName,
+      });
+      continue;
+    }
+    batch.push({
+      progress: parsed.data,
+      service,
+      hops: r.envelope.hops,
+      retries: r.envelope.retries,
+      ...(r.envelope.result !== undefined ? { result: r.envelope.result } : {}),
+    });
+    ids.push(r.messageId);
   }
+  if (batch.length === 0) return [];
+  withCorrelation(deps.log, {
+    batchSize: batch.length,
+    instanceId: batch.length === 1 ? batch[0]?.progress.action.instanceId : undefined,
+  });
+  try {
+    const outcomes = await stepLifecycle(batch, core, budgetFrom(deps.clock, context.getRemainingTimeInMillis()));
+    deps.log.info('lifecycle batch handled', { outcomes: countBy(outcomes) });
+    return [];
+  } catch (error) {
+    await retrying(deps, batch, error);
+    if (!isTransient(error)) throw error;
+    // SQS redelivers them after the visibility timeout (150 s) and dead-letters them after maxReceiveCount.
+    return ids;
+  }
+}
+
+function countBy(outcomes: readonly Outcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[o.status] = (counts[o.status] ?? 0) + 1;
+  return counts;
+}
+
+async function retrying(deps: HandlerDeps, batch: readonly Incoming[], error: unknown): Promise<void> {
+  deps.log.error('lifecycle actions failed; left for retry', { error, actions: batch.length });
+  const [first] = batch;
+  if (!first) return;
+  const { action } = first.progress;
+  const kind: LifecycleKind =
+    action.transition === 'launch' ? 'lifecycle.launch.retrying' : 'lifecycle.terminate.retrying';
+  await safeNotify(deps, {
+    severity: 'warning',
+    kind,
+    title:
+      batch.length === 1
+        ? `${action.transition === 'launch' ? 'Launch' : 'Terminate'} of ${action.instanceId} hit an error; retrying`
+        : `${batch.length} lifecycle actions hit an error; retrying`,
+    summary: `${(error as Error).name}: ${(error as Error).message}. Lambda (or SQS) retries; after the last retry it goes to the dead-letter queue.`,
+    facts: batch.map((i): [string, string] => [
+      i.progress.action.instanceId,
+      `${i.progress.action.groupName}, phase ${i.progress.phase}`,
+    ]),
+    links: [],
+    service: first.service.name,
+    correlationId: action.eventId,
+  });
 }
 
 async function reject(deps: HandlerDeps, error: EventValidationError, correlationId: string): Promise<HandlerResult> {
   deps.log.error('rejected a malformed event; no AWS resource was changed', { error });
   await safeNotify(deps, {
     severity: 'warning',
-    kind: 'lifecycle.event.invalid',
+    kind: 'lifecycle.event.invalid' satisfies LifecycleKind,
     title: `Malformed ${error.kind} ignored`,
     summary: 'The event does not match the shape AWS documents, so fleetpilot changed nothing.',
     facts: error.issues.map((issue, i): [string, string] => [`Problem ${i + 1}`, issue]),

@@ -2,15 +2,12 @@
 import {
   type AutoScalingClient,
   CompleteLifecycleActionCommand,
-  DescribeLifecycleHooksCommand,
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { isAwsError } from '../../shared/errors';
 import type { Mutations } from '../../shared/runtime/mutations';
 import type { LifecycleAction } from './action';
 
-/** Auto Scaling's default HeartbeatTimeout when a hook does not set one (PutLifecycleHook: 3600 s). */
-const DEFAULT_HEARTBEAT_TIMEOUT_S = 3600;
 /** A wait can be extended by heartbeats to at most 48 h or 100 × HeartbeatTimeout, whichever is smaller. */
 export const maxHookLifetimeMs = (heartbeatTimeoutS: number) => Math.min(48 * 3600, 100 * heartbeatTimeoutS) * 1000;
 
@@ -20,16 +17,6 @@ export function isNoActiveAction(error: unknown): boolean {
     isAwsError(error, 'ValidationError', 'ValidationException') &&
     (error as Error).message.startsWith('No active Lifecycle Action found')
   );
-}
-
-export async function heartbeatTimeoutOf(autoScaling: AutoScalingClient, action: LifecycleAction): Promise<number> {
-  const out = await autoScaling.send(
-    new DescribeLifecycleHooksCommand({
-      AutoScalingGroupName: action.groupName,
-      LifecycleHookNames: [action.hookName],
-    }),
-  );
-  return out.LifecycleHooks?.[0]?.HeartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT_S;
 }
 
 export type CompletionResult = 'completed' | 'already-done';

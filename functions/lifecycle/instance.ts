@@ -1,7 +1,9 @@
-/** Read-only facts about an instance: its EC2 state and addresses, and its Auto Scaling lifecycle state. */
+/**
+ * Read-only facts about instances, one call for many: EC2 state, addresses and tags (DescribeInstances), and the Auto
+ * Scaling group and lifecycle state (DescribeAutoScalingInstances).
+ */
 import { type AutoScalingClient, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { isAwsError } from '../../shared/errors';
 
 export interface InstanceFacts {
   instanceId: string;
@@ -13,33 +15,73 @@ export interface InstanceFacts {
   tags: Record<string, string>;
 }
 
-/** Undefined when EC2 no longer knows the instance (InvalidInstanceID.NotFound). */
-export async function describeInstance(ec2: EC2Client, instanceId: string): Promise<InstanceFacts | undefined> {
-  try {
-    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
-    if (!instance) return undefined;
-    return {
-      instanceId,
-      state: instance.State?.Name ?? 'unknown',
-      ...(instance.PrivateIpAddress ? { privateIp: instance.PrivateIpAddress } : {}),
-      ...(instance.PublicIpAddress ? { publicIp: instance.PublicIpAddress } : {}),
-      ...(instance.Placement?.AvailabilityZone ? { az: instance.Placement.AvailabilityZone } : {}),
-      tags: Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
-    };
-  } catch (error) {
-    if (isAwsError(error, 'InvalidInstanceID.NotFound')) return undefined;
-    throw error;
+/** DescribeInstances filter values per call: kept well under the API's limits. */
+const IDS_PER_DESCRIBE = 200;
+/** DescribeAutoScalingInstances takes at most 50 instance ids (Auto Scaling API reference). */
+const IDS_PER_ASG_DESCRIBE = 50;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/**
+ * Facts for every id EC2 still knows. An `instance-id` filter (rather than InstanceIds) makes an unknown id simply
+ * absent instead of failing the whole call with InvalidInstanceID.NotFound (EC2 API reference, DescribeInstances).
+ */
+export async function describeInstances(ec2: EC2Client, ids: readonly string[]): Promise<Map<string, InstanceFacts>> {
+  const facts = new Map<string, InstanceFacts>();
+  for (const chunk of chunks([...new Set(ids)], IDS_PER_DESCRIBE)) {
+    let token: string | undefined;
+    do {
+      const out = await ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [{ Name: 'instance-id', Values: chunk }],
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      for (const instance of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
+        if (!instance.InstanceId) continue;
+        facts.set(instance.InstanceId, {
+          instanceId: instance.InstanceId,
+          state: instance.State?.Name ?? 'unknown',
+          ...(instance.PrivateIpAddress ? { privateIp: instance.PrivateIpAddress } : {}),
+          ...(instance.PublicIpAddress ? { publicIp: instance.PublicIpAddress } : {}),
+          ...(instance.Placement?.AvailabilityZone ? { az: instance.Placement.AvailabilityZone } : {}),
+          tags: Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+        });
+      }
+      token = out.NextToken;
+    } while (token);
   }
+  return facts;
 }
 
-/** The instance's Auto Scaling lifecycle state (e.g. Pending:Wait), or undefined when no group holds it. */
-export async function lifecycleStateOf(
+export interface GroupMembership {
+  group: string;
+  /** The Auto Scaling lifecycle state, e.g. Pending:Wait. */
+  state: string;
+}
+
+/** Group and lifecycle state of every id that an Auto Scaling group holds; ids no group holds are absent. */
+export async function membershipOf(
   autoScaling: AutoScalingClient,
-  instanceId: string,
-): Promise<string | undefined> {
-  const out = await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
-  return out.AutoScalingInstances?.find((i) => i.InstanceId === instanceId)?.LifecycleState;
+  ids: readonly string[],
+): Promise<Map<string, GroupMembership>> {
+  const found = new Map<string, GroupMembership>();
+  for (const chunk of chunks([...new Set(ids)], IDS_PER_ASG_DESCRIBE)) {
+    let token: string | undefined;
+    do {
+      const out = await autoScaling.send(
+        new DescribeAutoScalingInstancesCommand({ InstanceIds: chunk, ...(token ? { NextToken: token } : {}) }),
+      );
+      for (const i of out.AutoScalingInstances ?? []) {
+        if (i.InstanceId && i.AutoScalingGroupName && i.LifecycleState) {
+          found.set(i.InstanceId, { group: i.AutoScalingGroupName, state: i.LifecycleState });
+        }
+      }
+      token = out.NextToken;
+    } while (token);
+  }
+  return found;
 }
 
 /** True once the launch action was answered and the instance is going (or has gone) into service. */

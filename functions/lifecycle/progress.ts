@@ -1,20 +1,30 @@
 /**
- * Where a lifecycle action stands, carried from one invocation to the next.
+ * Where one lifecycle action stands, carried from one invocation to the next as the payload of a `lifecycle.step`
+ * continuation envelope (shared/continuation). Each invocation moves every action of its batch as far as it can,
+ * then parks it in the continuation queue with the delay its next look needs.
  *
- * Why a delayed SQS message (and not Step Functions or a one-off Scheduler schedule): a wait is "check again in N s",
- * which is exactly SendMessage with DelaySeconds (0–900 s, SQS developer guide "Delay queues"); the queue's redrive
- * policy gives a dead-letter queue for free; IAM is one action on one queue; and nothing has to be cleaned up after
- * (a one-off schedule must be deleted, a state machine is a second runtime to deploy, test and simulate).
+ * Launch:    start → await-running → await-healthy → await-dns (the Route 53 writer answers) → complete
+ * Terminate: start → (the writer deletes the records) → await-drained → done
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
-import { EventValidationError, formatIssuePath } from '../../shared/errors';
+import * as z from 'zod';
 import { type LifecycleAction, lifecycleActionSchema } from './action';
 
+export const LIFECYCLE_STEP = 'lifecycle.step';
+
+export const phases = ['start', 'await-running', 'await-healthy', 'await-dns', 'complete', 'await-drained'] as const;
+export type Phase = (typeof phases)[number];
+
+const recordSchema = z.object({
+  zoneId: z.string().max(32),
+  name: z.string().max(255),
+  type: z.literal('A'),
+  ttl: z.number().int(),
+  value: z.string().max(45),
+});
+
 export const progressSchema = z.object({
-  v: z.literal(1),
   action: lifecycleActionSchema,
-  phase: z.enum(['start', 'await-running', 'await-healthy', 'await-drained']),
+  phase: z.enum(phases),
   /** epoch ms: launch — healthy in every group by then; terminate — stop waiting for draining then. */
   deadline: z.number(),
   /** epoch ms by which a pending instance must be running (launch only). */
@@ -22,71 +32,33 @@ export const progressSchema = z.object({
   /** Heartbeats are recorded at least this often (ms): half the hook's HeartbeatTimeout. */
   heartbeatEveryMs: z.number(),
   lastHeartbeat: z.number(),
-  /** Number of invocations handed over so far. */
-  hops: z.number().int(),
-  /** Consecutive hand-overs after a retryable error (reset by a normal hand-over). */
-  retries: z.number().int().default(0),
+  /** The instance's addresses, read once when it was running (launch). */
+  instance: z
+    .object({
+      privateIp: z.string().max(45).optional(),
+      publicIp: z.string().max(45).optional(),
+      az: z.string().max(64).optional(),
+    })
+    .optional(),
+  /** The DNS records this action asked the writer to write (launch) or delete (terminate). */
+  records: z.array(recordSchema).max(100).default([]),
+  /** The next draining poll's interval (ms), doubling up to a minute (terminate). */
+  drainPollMs: z.number().optional(),
   /** What earlier invocations did, for the final notification. */
-  notes: z.array(z.string()),
+  notes: z.array(z.string().max(500)).max(50),
 });
 
 export type Progress = z.output<typeof progressSchema>;
 
 export function startProgress(action: LifecycleAction): Progress {
   return {
-    v: 1,
     action,
     phase: 'start',
     deadline: action.time,
     runningDeadline: action.time,
     heartbeatEveryMs: 0,
     lastHeartbeat: action.time,
-    hops: 0,
-    retries: 0,
+    records: [],
     notes: [],
   };
-}
-
-export function parseProgress(body: string): Progress {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (error) {
-    throw new EventValidationError('continuation message', ['body is not JSON'], { cause: error });
-  }
-  const result = progressSchema.safeParse(json);
-  if (!result.success) {
-    throw new EventValidationError(
-      'continuation message',
-      result.error.issues.map((i) => `${formatIssuePath(i.path)}: ${i.message}`),
-    );
-  }
-  return result.data;
-}
-
-/** SQS's maximum DelaySeconds. */
-export const MAX_DELAY_S = 900;
-
-export async function handOver(
-  sqs: SQSClient,
-  queueUrl: string,
-  progress: Progress,
-  delaySeconds: number,
-): Promise<void> {
-  const next: Progress = { ...progress, hops: progress.hops + 1 };
-  await send(sqs, queueUrl, next, delaySeconds);
-}
-
-async function send(sqs: SQSClient, queueUrl: string, progress: Progress, delaySeconds: number): Promise<void> {
-  await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: queueUrl,
-      MessageBody: JSON.stringify(progress),
-      DelaySeconds: Math.max(0, Math.min(MAX_DELAY_S, Math.round(delaySeconds))),
-      MessageAttributes: {
-        kind: { DataType: 'String', StringValue: `lifecycle.${progress.action.transition}` },
-        instanceId: { DataType: 'String', StringValue: progress.action.instanceId },
-      },
-    }),
-  );
 }

@@ -1,10 +1,10 @@
 /**
- * Target group membership and health (ELBv2 API reference: RegisterTargets, DeregisterTargets, DescribeTargetHealth).
- * Both registration calls are idempotent: registering a registered target and deregistering an unknown one succeed.
+ * Target group membership and health, one call per target group for many instances (ELBv2 API reference:
+ * RegisterTargets, DeregisterTargets, DescribeTargetHealth). Both registration calls are idempotent: registering a
+ * registered target and deregistering an unknown one succeed.
  */
 import {
   DeregisterTargetsCommand,
-  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
@@ -21,72 +21,59 @@ export interface TargetHealth {
 
 export const shortName = (arn: string) => arn.split(':').pop()?.split('/')[1] ?? arn;
 
-export async function registerInAll(
+/** Targets per (de)registration call: kept small enough that one refused target does not hold up many others. */
+const TARGETS_PER_CALL = 100;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+export async function registerTargets(
   elbv2: ElasticLoadBalancingV2Client,
-  targetGroupArns: readonly string[],
-  instanceId: string,
+  arn: string,
+  ids: readonly string[],
   mutations: Mutations,
 ): Promise<void> {
-  for (const arn of targetGroupArns) {
-    await mutations.run(`RegisterTargets ${instanceId} in ${shortName(arn)}`, () =>
-      elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instanceId }] })),
+  for (const chunk of chunks(ids, TARGETS_PER_CALL)) {
+    await mutations.run(`RegisterTargets ${chunk.join(',')} in ${shortName(arn)}`, () =>
+      elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: chunk.map((Id) => ({ Id })) })),
     );
   }
 }
 
-export async function deregisterFromAll(
+export async function deregisterTargets(
   elbv2: ElasticLoadBalancingV2Client,
-  targetGroupArns: readonly string[],
-  instanceId: string,
+  arn: string,
+  ids: readonly string[],
   mutations: Mutations,
 ): Promise<void> {
-  for (const arn of targetGroupArns) {
-    await mutations.run(`DeregisterTargets ${instanceId} from ${shortName(arn)}`, () =>
-      elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: instanceId }] })),
+  for (const chunk of chunks(ids, TARGETS_PER_CALL)) {
+    await mutations.run(`DeregisterTargets ${chunk.join(',')} from ${shortName(arn)}`, () =>
+      elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: chunk.map((Id) => ({ Id })) })),
     );
   }
 }
 
-export async function healthIn(
+/**
+ * The health of every registered target of one group, by instance id: one call whatever the number of instances
+ * waiting. Without `Targets`, the group lists only registered targets, so "not registered" is told apart from an error.
+ */
+export async function groupHealth(
   elbv2: ElasticLoadBalancingV2Client,
-  targetGroupArns: readonly string[],
-  instanceId: string,
-): Promise<TargetHealth[]> {
-  const results: TargetHealth[] = [];
-  for (const arn of targetGroupArns) {
-    // Without `Targets`, the group lists only registered targets, so "not registered" is told apart from an error.
-    const out = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
-    const mine = out.TargetHealthDescriptions?.find((d) => d.Target?.Id === instanceId);
-    results.push({
+  arn: string,
+): Promise<Map<string, TargetHealth>> {
+  const out = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  const byId = new Map<string, TargetHealth>();
+  for (const d of out.TargetHealthDescriptions ?? []) {
+    const id = d.Target?.Id;
+    if (!id) continue;
+    byId.set(id, {
       targetGroupArn: arn,
-      state: mine?.TargetHealth?.State ?? 'unregistered',
-      ...(mine?.TargetHealth?.Reason ? { reason: mine.TargetHealth.Reason } : {}),
-      ...(mine?.TargetHealth?.Description ? { description: mine.TargetHealth.Description } : {}),
+      state: d.TargetHealth?.State ?? 'unknown',
+      ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+      ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
     });
   }
-  return results;
+  return byId;
 }
 
-/** "HTTP /healthz expects 200 on port 80" per group, for the diagnosis in an ABANDON notification. */
-export async function healthCheckSummaries(
-  elbv2: ElasticLoadBalancingV2Client,
-  targetGroupArns: readonly string[],
-): Promise<Map<string, string>> {
-  const summaries = new Map<string, string>();
-  if (targetGroupArns.length === 0) return summaries;
-  const out = await elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...targetGroupArns] }));
-  for (const tg of out.TargetGroups ?? []) {
-    if (!tg.TargetGroupArn) continue;
-    const protocol = tg.HealthCheckProtocol ?? tg.Protocol ?? '?';
-    const path = tg.HealthCheckPath ? ` ${tg.HealthCheckPath}` : '';
-    const matcher = tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode;
-    const expects = matcher ? ` expects ${matcher}` : '';
-    const port =
-      tg.HealthCheckPort && tg.HealthCheckPort !== 'traffic-port' ? tg.HealthCheckPort : String(tg.Port ?? '?');
-    summaries.set(
-      tg.TargetGroupArn,
-      `${protocol}${path}${expects} on port ${port}, every ${tg.HealthCheckIntervalSeconds ?? '?'} s, healthy after ${tg.HealthyThresholdCount ?? '?'} passes`,
-    );
-  }
-  return summaries;
-}
+export const unregistered = (arn: string): TargetHealth => ({ targetGroupArn: arn, state: 'unregistered' });

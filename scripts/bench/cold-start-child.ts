@@ -129,6 +129,7 @@ function prepHandler(world: World): AnyHandler {
     notifier: createSnsNotifier(clients.sns, world.topicArn),
     clock: systemClock,
     continuationQueueUrl: world.queueUrl,
+    dnsQueueUrl: world.queueUrl,
     log: new Logger({ serviceName: 'bench-prep', logLevel: 'SILENT' }),
   });
 }

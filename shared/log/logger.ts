@@ -13,6 +13,8 @@ export interface Correlation {
   instanceId?: string;
   eventId?: string;
   phase?: string;
+  /** Actions in the batch being worked on (continuations). */
+  batchSize?: number;
 }
 
 /** Replaces the per-event correlation keys (Powertools keeps appended keys until they are reset). */

@@ -18,6 +18,8 @@ export interface HandlerDeps {
   notifier: Notifier;
   clock: Clock;
   continuationQueueUrl: string;
+  /** The Route 53 writer's queue: every record change goes there (shared/dns). */
+  dnsQueueUrl: string;
   log: Logger;
 }
 
@@ -43,6 +45,7 @@ export function coldStartDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps
     notifier: createSnsNotifier(clients.sns, requiredEnv('FLEETPILOT_TOPIC_ARN')),
     clock: systemClock,
     continuationQueueUrl: requiredEnv('FLEETPILOT_CONTINUATION_QUEUE_URL'),
+    dnsQueueUrl: requiredEnv('FLEETPILOT_DNS_QUEUE_URL'),
     log: logger,
   };
 }

@@ -1,0 +1,133 @@
+/**
+ * What the lifecycle capability reports, and how: every kind it sends (a typed union), and the notices of one batch
+ * turned into notifications — one per action when it stands alone, one summary per kind and service when a burst
+ * brings several together (an e-mail per instance helps nobody when two hundred launch at once).
+ */
+import type { ServiceConfig } from '../../shared/config/schema';
+import { consoleLinks, type Link, type Notification, type Notifier, type Severity } from '../../shared/notify/notifier';
+import type { Mutations } from '../../shared/runtime/mutations';
+import type { LifecycleAction } from './action';
+
+export const lifecycleKinds = [
+  'lifecycle.launch.continued',
+  'lifecycle.launch.warm-pool',
+  'lifecycle.launch.abandoned',
+  'lifecycle.launch.expired',
+  'lifecycle.launch.retrying',
+  'lifecycle.terminate.continued',
+  'lifecycle.terminate.drain-timeout',
+  'lifecycle.terminate.failed',
+  'lifecycle.terminate.retrying',
+  'lifecycle.event.invalid',
+] as const;
+
+export type LifecycleKind = (typeof lifecycleKinds)[number];
+
+export interface Notice {
+  severity: Severity;
+  kind: LifecycleKind;
+  title: string;
+  summary: string;
+  extra: ReadonlyArray<readonly [string, string]>;
+  action: LifecycleAction;
+  service: ServiceConfig;
+  hops: number;
+  mutations: Mutations;
+  region: string;
+}
+
+/** How a summary of several notices of one kind is titled. */
+const summaryTitles: Record<LifecycleKind, (n: number, service: string) => string> = {
+  'lifecycle.launch.continued': (n, s) => `${n} instances of ${s} are in service`,
+  'lifecycle.launch.warm-pool': (n, s) => `${n} instances of ${s} entered the warm pool`,
+  'lifecycle.launch.abandoned': (n, s) => `${n} launches of ${s} abandoned`,
+  'lifecycle.launch.expired': (n, s) => `${n} launches of ${s} timed out unanswered`,
+  'lifecycle.launch.retrying': (n, s) => `${n} launches of ${s} hit an error; retrying`,
+  'lifecycle.terminate.continued': (n, s) => `${n} instances of ${s} taken out of service`,
+  'lifecycle.terminate.drain-timeout': (n, s) => `${n} instances of ${s} still draining`,
+  'lifecycle.terminate.failed': (n, s) => `Clean-up of ${n} instances of ${s} failed`,
+  'lifecycle.terminate.retrying': (n, s) => `${n} terminations of ${s} hit an error; retrying`,
+  'lifecycle.event.invalid': (n) => `${n} malformed lifecycle events ignored`,
+};
+
+export interface ReportPorts {
+  notifier: Notifier;
+}
+
+/** Sends the batch's notices: singles as they are, several of one kind and service as one summary. */
+export async function sendNotices(ports: ReportPorts, notices: readonly Notice[]): Promise<void> {
+  const groups = new Map<string, Notice[]>();
+  for (const n of notices) {
+    const key = `${n.service.name}|${n.kind}`;
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  for (const group of groups.values()) {
+    const [first] = group as [Notice, ...Notice[]];
+    await ports.notifier.notify(group.length === 1 ? single(first) : summary(group));
+  }
+}
+
+function single(n: Notice): Notification {
+  const { action } = n;
+  const facts: [string, string][] = [
+    ['Instance', action.instanceId],
+    ['Auto Scaling group', action.groupName],
+    ['Lifecycle hook', action.hookName],
+    ...(action.origin || action.destination
+      ? [['Move', `${action.origin ?? '?'} -> ${action.destination ?? '?'}`] as [string, string]]
+      : []),
+    ...(action.replaceRootVolume ? [['Action', 'ReplaceRootVolume'] as [string, string]] : []),
+    ...n.extra.map(([k, v]): [string, string] => [k, v]),
+    ['Invocations', String(n.hops + 1)],
+    ...dryRunFacts([n]),
+  ];
+  return {
+    severity: n.severity,
+    kind: n.kind,
+    title: n.mutations.dryRun ? `[dry run] ${n.title}` : n.title,
+    summary: n.summary,
+    facts,
+    links: linksFor(n, [action.instanceId]),
+    service: n.service.name,
+    correlationId: action.eventId,
+  };
+}
+
+function summary(group: readonly Notice[]): Notification {
+  const [first] = group as [Notice, ...Notice[]];
+  const dryRun = group.every((n) => n.mutations.dryRun);
+  const title = summaryTitles[first.kind](group.length, first.service.name);
+  return {
+    severity: first.severity,
+    kind: first.kind,
+    title: dryRun ? `[dry run] ${title}` : title,
+    summary: `${group.length} actions of group ${first.action.groupName} ended the same way in one batch; one line per instance below.`,
+    facts: [
+      ...group.map((n): [string, string] => [n.action.instanceId, `${n.title}: ${n.summary}`]),
+      ...dryRunFacts(group),
+    ],
+    links: linksFor(
+      first,
+      group.slice(0, 5).map((n) => n.action.instanceId),
+    ),
+    service: first.service.name,
+    correlationId: group
+      .map((n) => n.action.eventId)
+      .join(' ')
+      .slice(0, 256),
+  };
+}
+
+function dryRunFacts(group: readonly Notice[]): [string, string][] {
+  if (!group.some((n) => n.mutations.dryRun)) return [];
+  const skipped = group.flatMap((n) => n.mutations.skipped);
+  return [['Dry run: would have', skipped.join('; ') || 'nothing']];
+}
+
+function linksFor(n: Notice, instanceIds: readonly string[]): Link[] {
+  return [
+    ...instanceIds.map((id) => consoleLinks.instance(n.region, id)),
+    consoleLinks.autoScalingGroup(n.region, n.action.groupName),
+    ...n.service.targetGroups.map((arn) => consoleLinks.targetGroup(n.region, arn)),
+  ];
+}
