@@ -14,14 +14,10 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import {
-  type FleetpilotConfig,
-  type NamePlaceholder,
-  renderName,
-  type ServiceConfig,
-} from '../../shared/config/schema';
+import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
 import { LifecycleFailedError, RecordTagError } from '../../shared/errors';
 import type { Mutations } from '../../shared/runtime/mutations';
+import { type NamePlaceholder, renderName } from './config';
 import type { InstanceFacts } from './instance';
 
 export interface DnsRecord {
