@@ -45,6 +45,7 @@ module.exports = async ({ options, resolveVariable }) => {
   const request = {
     serviceDir,
     stage,
+    service: String(await resolveVariable('self:service')),
     param: paramValue(options || {}, 'config'),
     env: process.env.FLEETPILOT_CONFIG,
   };

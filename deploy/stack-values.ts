@@ -1,30 +1,30 @@
 /**
  * Everything serverless.yml takes from the fleetpilot config, derived (never copied) from the validated config.
  * deploy/config.cjs hands these values to serverless.yml as `${file(./deploy/config.cjs):<key>}`; deploy/wiring.ts
- * resolves the same keys, so the event patterns live in one place only (eventPatterns below).
+ * resolves the same keys, so the event patterns live in one place only.
+ *
+ * The spine owns the alerts topic, the continuation queue and the failed-events queue; each capability declares its
+ * rules, statements and resources in `functions/<capability>/deploy.ts`, and `capabilities` below lists them. That
+ * list is the only place in deploy/ that names a capability.
  */
 import { createHash } from 'node:crypto';
+import { lifecycleDeploy } from '../functions/lifecycle/deploy';
 import { loadConfig } from '../shared/config/load';
 import type { FleetpilotConfig } from '../shared/config/schema';
+import {
+  type CapabilityDeploy,
+  type CfnResource,
+  type CfnValue,
+  cfn,
+  type EventPattern,
+  type IamStatement,
+} from './capability';
 import { type ConfigFileChoice, type ConfigFileRequest, chooseConfigFile } from './config-file';
 
-/** A CloudFormation value: a literal or an intrinsic function object. */
-export type CfnValue =
-  | string
-  | { Ref: string }
-  | { 'Fn::GetAtt': [string, string] }
-  | { 'Fn::Join': [string, unknown[]] };
+export type { CapabilityDeploy, CfnResource, CfnValue, EventPattern, IamStatement } from './capability';
 
-export interface IamStatement {
-  Sid: string;
-  Effect: 'Allow';
-  Action: string[];
-  Resource: CfnValue | CfnValue[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-/** An EventBridge event pattern (EventBridge user guide, "Event patterns"). */
-export type EventPattern = { [key: string]: EventPattern | unknown[] };
+/** Every capability deployed with the stack. */
+export const capabilities: readonly CapabilityDeploy[] = [lifecycleDeploy];
 
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */
 export const logicalIds = {
@@ -33,178 +33,111 @@ export const logicalIds = {
   dnsQueue: 'DnsChangeQueue',
 } as const;
 
-export const LAUNCH_DETAIL_TYPE = 'EC2 Instance-launch Lifecycle Action';
-export const TERMINATE_DETAIL_TYPE = 'EC2 Instance-terminate Lifecycle Action';
+export interface EventRule {
+  /** The rule's name: `<service>-<stage>-<function key in kebab case>`. */
+  name: string;
+  /** Exactly what the rule in the template carries. */
+  pattern: EventPattern;
+}
 
 export interface StackValues {
   region: string;
   /** Path of the config file inside each function zip (relative to the package root, "/" separators). */
   configFile: string;
-  groupNames: string[];
-  targetGroupArns: string[];
-  /** Hosted zones that per-instance records are written to. */
-  hostedZoneIds: string[];
   topicName: string;
-  /** The rule patterns, by function: exactly what the EventBridge rules in the template carry. */
-  eventPatterns: { launch: EventPattern; terminate: EventPattern };
-  /** The functions' IAM statements (provider.iam.role.statements). */
+  /** The EventBridge rules, keyed by the function they invoke (its key in serverless.yml). */
+  eventRules: Record<string, EventRule>;
+  /** ARNs of every rule above: the sources allowed to send to the failed-events queue. */
+  eventRuleArns: CfnValue[];
+  /** The functions' IAM statements (provider.iam.role.statements): the spine's and every capability's. */
   iamStatements: IamStatement[];
-  /** One AWS::SNS::Subscription per configured e-mail address, keyed by a logical id stable across reorderings. */
-  emailSubscriptions: Record<string, unknown>;
+  /** Resources the capabilities declare, and one AWS::SNS::Subscription per configured e-mail address. */
+  resources: Record<string, CfnResource>;
 }
 
-const partition = { Ref: 'AWS::Partition' };
-const region = { Ref: 'AWS::Region' };
-const account = { Ref: 'AWS::AccountId' };
-const join = (...parts: unknown[]): CfnValue => ({ 'Fn::Join': ['', parts] });
+export interface StackRequest extends ConfigFileRequest {
+  /** serverless.yml's `service`, the first part of every rule name. */
+  service: string;
+}
+
+/** Two capabilities declared the same rule, statement id or resource. */
+export class CapabilityConflictError extends Error {
+  override readonly name = 'CapabilityConflictError';
+}
+
+/** A function key that cannot make an EventBridge rule name. */
+export class InvalidRuleNameError extends Error {
+  override readonly name = 'InvalidRuleNameError';
+}
 
 /** Chooses the config file, loads and validates it (throwing ConfigError), and derives the stack values. */
-export function loadStackValues(request: ConfigFileRequest): { values: StackValues; choice: ConfigFileChoice } {
+export function loadStackValues(request: StackRequest): { values: StackValues; choice: ConfigFileChoice } {
   const choice = chooseConfigFile(request);
   const config = loadConfig(choice.absolutePath);
-  return { values: deriveStackValues(config, choice.packagedPath), choice };
+  return {
+    values: deriveStackValues(config, {
+      configFile: choice.packagedPath,
+      service: request.service,
+      stage: request.stage,
+    }),
+    choice,
+  };
 }
 
-export function deriveStackValues(config: FleetpilotConfig, configFile: string): StackValues {
-  const groupNames = config.services.map((s) => s.autoScalingGroup);
-  for (const name of groupNames) {
-    // IAM treats * and ? in a Resource ARN as wildcards: such a group name would widen the grant to other groups.
-    if (/[*?]/.test(name)) {
-      throw new Error(`Auto Scaling group name "${name}" contains "*" or "?", which IAM would read as a wildcard`);
+export function deriveStackValues(
+  config: FleetpilotConfig,
+  stack: { configFile: string; service: string; stage: string },
+  declared: readonly CapabilityDeploy[] = capabilities,
+): StackValues {
+  const eventRules: Record<string, EventRule> = {};
+  const statements: IamStatement[] = [];
+  const resources: Record<string, CfnResource> = emailSubscriptions(config);
+  for (const capability of declared) {
+    for (const [fn, pattern] of Object.entries(capability.eventPatterns(config))) {
+      claim(eventRules, fn, { name: ruleName(stack, fn), pattern }, `the rule of function ${fn}`, capability);
+    }
+    statements.push(...capability.iamStatements(config));
+    for (const [id, resource] of Object.entries(capability.resources?.(config) ?? {})) {
+      claim(resources, id, resource, `resource ${id}`, capability);
     }
   }
-  const targetGroupArns = unique(config.services.flatMap((s) => s.targetGroups));
-  const hostedZoneIds = unique(
-    config.services.flatMap((s) => s.dns.records.map((r) => config.hostedZones[r.zone]?.id ?? missingZone(r.zone))),
-  );
-  const lifecyclePattern = (detailType: string): EventPattern => ({
-    source: ['aws.autoscaling'],
-    'detail-type': [detailType],
-    detail: { AutoScalingGroupName: [...groupNames] },
-  });
+  statements.push(...spineStatements());
+  const sids = new Set<string>();
+  for (const { Sid } of statements) {
+    // IAM user guide, "IAM JSON policy elements: Sid": in IAM the Sid must be unique within a policy.
+    if (sids.has(Sid)) throw new CapabilityConflictError(`IAM statement id ${Sid} is declared twice`);
+    sids.add(Sid);
+  }
   return {
     region: config.region,
-    configFile,
-    groupNames,
-    targetGroupArns,
-    hostedZoneIds,
+    configFile: stack.configFile,
     topicName: config.notifications.topicName,
-    eventPatterns: { launch: lifecyclePattern(LAUNCH_DETAIL_TYPE), terminate: lifecyclePattern(TERMINATE_DETAIL_TYPE) },
-    iamStatements: iamStatements(config, { groupNames, targetGroupArns }),
-    emailSubscriptions: Object.fromEntries(
-      config.notifications.emails.map((email) => [
-        `AlertsEmailSubscription${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 10)}`,
-        {
-          Type: 'AWS::SNS::Subscription',
-          Properties: { Protocol: 'email', Endpoint: email, TopicArn: { Ref: logicalIds.topic } },
-        },
-      ]),
+    eventRules,
+    eventRuleArns: Object.values(eventRules).map((rule) =>
+      cfn.join('arn:', cfn.partition, ':events:', cfn.region, ':', cfn.account, `:rule/${rule.name}`),
     ),
+    iamStatements: statements,
+    resources,
   };
 }
 
 /**
- * Least privilege for the lifecycle functions. Resource-level scoping follows the Service Authorization Reference
- * (https://docs.aws.amazon.com/service-authorization/latest/reference/): an action whose "Resource types" column is
- * empty accepts only "*" — that is the case for autoscaling:DescribeAutoScalingInstances and
- * autoscaling:DescribeLifecycleHooks (list_amazonec2autoscaling.html), ec2:DescribeInstances (list_amazonec2.html)
- * and elasticloadbalancing:DescribeTargetHealth / DescribeTargetGroups (list_awselasticloadbalancingv2.html).
- * Every mutating action below is scoped to ARNs (or tag conditions) taken from the config.
- * Only actions the code calls are granted; test/template/iam.test.ts checks both directions.
+ * EventBridge rule names: at most 64 characters of letters, digits, ".", "-" and "_" (EventBridge API reference,
+ * PutRule, Name).
  */
-function iamStatements(
-  config: FleetpilotConfig,
-  scope: { groupNames: string[]; targetGroupArns: string[] },
-): IamStatement[] {
-  const statements: IamStatement[] = [
-    {
-      Sid: 'CompleteLifecycleActionsOfConfiguredGroups',
-      Effect: 'Allow',
-      Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
-      // autoScalingGroup ARN format (SAR, "Resource types defined by Amazon EC2 Auto Scaling"):
-      // arn:${Partition}:autoscaling:${Region}:${Account}:autoScalingGroup:${GroupId}:autoScalingGroupName/${GroupName}
-      Resource: scope.groupNames.map((name) =>
-        join(
-          'arn:',
-          partition,
-          ':autoscaling:',
-          region,
-          ':',
-          account,
-          `:autoScalingGroup:*:autoScalingGroupName/${name}`,
-        ),
-      ),
-    },
-    {
-      Sid: 'DescribeAutoScaling',
-      Effect: 'Allow',
-      Action: ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeLifecycleHooks'],
-      Resource: '*',
-    },
-    { Sid: 'DescribeInstances', Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: '*' },
-    {
-      // ec2:CreateTags and ec2:DeleteTags accept the instance resource type with aws:ResourceTag/${TagKey}, and the
-      // request keys aws:TagKeys (SAR, list_amazonec2.html). Auto Scaling tags its instances with
-      // aws:autoscaling:groupName. ForAllValues passes an empty key set, and DeleteTags without tags deletes every
-      // tag, so a Null condition requires the request to name its tag keys.
-      Sid: 'TagInstancesOfConfiguredGroups',
-      Effect: 'Allow',
-      Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
-      Resource: join('arn:', partition, ':ec2:', region, ':', account, ':instance/*'),
-      Condition: {
-        StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': [...scope.groupNames] },
-        'ForAllValues:StringLike': { 'aws:TagKeys': ['fleetpilot:*'] },
-        Null: { 'aws:TagKeys': 'false' },
-      },
-    },
-  ];
-  if (scope.targetGroupArns.length > 0) {
-    statements.push({
-      Sid: 'RegisterInConfiguredTargetGroups',
-      Effect: 'Allow',
-      Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-      Resource: [...scope.targetGroupArns],
-    });
-  }
-  statements.push({
-    Sid: 'DescribeTargetGroups',
-    Effect: 'Allow',
-    Action: ['elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeTargetGroups'],
-    Resource: '*',
-  });
-  // Route 53: one statement per zone, limited to the A records that zone's name patterns can produce, and to the
-  // UPSERT / DELETE changes the code makes. Condition keys and their normalisation (lower case, no trailing dot,
-  // other characters as \ooo octal): Route 53 developer guide, "Using IAM policy conditions for fine-grained access
-  // control" (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
-  for (const [key, zone] of Object.entries(config.hostedZones)) {
-    const names = unique(
-      config.services.flatMap((s) => s.dns.records.filter((r) => r.zone === key).map((r) => recordNamePattern(r.name))),
-    );
-    if (names.length === 0) continue;
-    const zoneArn = join('arn:', partition, `:route53:::hostedzone/${zone.id}`);
-    statements.push(
-      {
-        Sid: `ChangeRecordsIn${zone.id}`,
-        Effect: 'Allow',
-        Action: ['route53:ChangeResourceRecordSets'],
-        Resource: zoneArn,
-        Condition: {
-          'ForAllValues:StringEquals': {
-            'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
-          },
-          'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': names },
-        },
-      },
-      {
-        Sid: `ListRecordsIn${zone.id}`,
-        Effect: 'Allow',
-        Action: ['route53:ListResourceRecordSets'],
-        Resource: zoneArn,
-      },
+function ruleName(stack: { service: string; stage: string }, fn: string): string {
+  const name = `${stack.service}-${stack.stage}-${fn.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (name.length > 64 || !/^[.\-_A-Za-z0-9]+$/.test(name)) {
+    throw new InvalidRuleNameError(
+      `EventBridge rule name "${name}" is not a valid rule name (at most 64 of A-Z a-z 0-9 . - _)`,
     );
   }
-  statements.push(
+  return name;
+}
+
+/** The spine's own grants: publishing notifications and handing work over to a later invocation. */
+function spineStatements(): IamStatement[] {
+  return [
     { Sid: 'PublishToAlertsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: logicalIds.topic } },
     {
       Sid: 'SendContinuations',
@@ -212,28 +145,23 @@ function iamStatements(
       Action: ['sqs:SendMessage'],
       Resource: { 'Fn::GetAtt': [logicalIds.continuationQueue, 'Arn'] },
     },
+  ];
+}
+
+/** One subscription per address, keyed by a logical id stable across reorderings. */
+function emailSubscriptions(config: FleetpilotConfig): Record<string, CfnResource> {
+  return Object.fromEntries(
+    config.notifications.emails.map((email) => [
+      `AlertsEmailSubscription${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 10)}`,
+      {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { Protocol: 'email', Endpoint: email, TopicArn: { Ref: logicalIds.topic } },
+      },
+    ]),
   );
-  return statements;
 }
 
-/**
- * A record name pattern as an IAM StringLike pattern over normalised names: each {placeholder} becomes "*", a
- * literal "*" label becomes its octal escape \052, and the name is lower-cased without its trailing dot.
- */
-export function recordNamePattern(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/\.$/, '')
-    .split(/(\{[^}]*\})/)
-    .map((part) => (part.startsWith('{') ? '*' : part.replace(/\*/g, '\\052')))
-    .join('');
-}
-
-function unique<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
-}
-
-function missingZone(key: string): never {
-  // The schema already rejects unknown zone keys; reaching this is a bug, not a config problem.
-  throw new Error(`hosted zone "${key}" is not defined (the schema should have caught this)`);
+function claim<T>(into: Record<string, T>, key: string, value: T, what: string, by: CapabilityDeploy): void {
+  if (Object.hasOwn(into, key)) throw new CapabilityConflictError(`${what} is declared twice (again by ${by.name})`);
+  into[key] = value;
 }

@@ -99,6 +99,7 @@ export function readWiring(configFile?: string, options: ReadWiringOptions = {})
       loaded ??= loadStackValues({
         serviceDir: SERVICE_DIR,
         stage: stage(),
+        service: String(resolver.at(['service'])),
         param: configFile,
         env: (options.env ?? process.env).FLEETPILOT_CONFIG,
       });

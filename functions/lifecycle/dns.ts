@@ -7,15 +7,11 @@
  * someone else, or one that does not parse, is reported and skipped, never deleted and never fatal.
  */
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import {
-  type FleetpilotConfig,
-  type NamePlaceholder,
-  renderName,
-  type ServiceConfig,
-} from '../../shared/config/schema';
+import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
 import type { DnsChange } from '../../shared/dns/request';
 import { LifecycleFailedError } from '../../shared/errors';
 import type { Mutations } from '../../shared/runtime/mutations';
+import { type NamePlaceholder, renderName } from './config';
 import type { InstanceFacts } from './instance';
 
 /** The instance facts a record name can use (a subset of InstanceFacts, as carried in a continuation). */

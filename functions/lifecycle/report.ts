@@ -1,7 +1,9 @@
 /**
- * What the lifecycle capability reports, and how: every kind it sends (a typed union), and the notices of one batch
- * turned into notifications — one per action when it stands alone, one summary per kind and service when a burst
- * brings several together (an e-mail per instance helps nobody when two hundred launch at once).
+ * What the lifecycle capability reports, and how. The kinds (`lifecycle.<transition or subject>.<outcome>`) are SNS
+ * message attributes (subscription filter policies match them) and the Chatbot event type, so a kind is part of
+ * fleetpilot's interface: add one here before using it, never rename one silently. The notices of one batch become
+ * notifications: one per action when it stands alone, one summary per kind and service when a burst brings several
+ * together (an e-mail per instance helps nobody when two hundred launch at once).
  */
 import type { ServiceConfig } from '../../shared/config/schema';
 import { consoleLinks, type Link, type Notification, type Notifier, type Severity } from '../../shared/notify/notifier';
@@ -9,19 +11,31 @@ import type { Mutations } from '../../shared/runtime/mutations';
 import type { LifecycleAction } from './action';
 
 export const lifecycleKinds = [
-  'lifecycle.launch.continued',
+  /** A launch into the warm pool was continued without target-group or DNS changes. */
   'lifecycle.launch.warm-pool',
-  'lifecycle.launch.abandoned',
+  /** The instance is healthy, its records are written, the launch action continued. */
+  'lifecycle.launch.continued',
+  /** The launch action stopped being pending before fleetpilot answered it (the hook's default result applied). */
   'lifecycle.launch.expired',
+  /** The instance never became healthy (or the launch failed for good): cleaned up and ABANDON. */
+  'lifecycle.launch.abandoned',
+  /** An error interrupted a launch; Lambda retries the event. */
   'lifecycle.launch.retrying',
-  'lifecycle.terminate.continued',
+  /** Draining outlasted drainTimeoutSeconds; the terminate action continues anyway. */
   'lifecycle.terminate.drain-timeout',
+  /** The instance was taken out of service and the terminate action continued. */
+  'lifecycle.terminate.continued',
+  /** Taking the instance out of service failed. */
   'lifecycle.terminate.failed',
+  /** An error interrupted a terminate; Lambda retries the event. */
   'lifecycle.terminate.retrying',
+  /** An event that does not have the shape AWS documents was rejected; nothing changed. */
   'lifecycle.event.invalid',
 ] as const;
 
 export type LifecycleKind = (typeof lifecycleKinds)[number];
+export type LifecycleNotification = Notification<LifecycleKind>;
+export type LifecycleNotifier = Notifier<LifecycleKind>;
 
 export interface Notice {
   severity: Severity;

@@ -17,10 +17,14 @@ export interface Link {
   url: string;
 }
 
-export interface Notification {
+/**
+ * One notification. `K` is the sending capability's union of kinds (its `report.ts`), so a misspelt kind fails to
+ * compile; the spine renders and publishes any kind.
+ */
+export interface Notification<K extends string = string> {
   severity: Severity;
-  /** A dotted machine name, e.g. `lifecycle.launch.abandoned`; used in filter policies and as the Chatbot event type. */
-  kind: string;
+  /** A dotted machine name, `<capability>.<subject>.<outcome>`; used in filter policies and as the Chatbot event type. */
+  kind: K;
   title: string;
   summary: string;
   /** Ordered facts shown as "label: value" lines. */
@@ -32,8 +36,9 @@ export interface Notification {
   correlationId: string;
 }
 
-export interface Notifier {
-  notify(notification: Notification): Promise<void>;
+/** Publishes notifications of the kinds `K`; the SNS notifier takes any kind, so it serves every capability. */
+export interface Notifier<K extends string = string> {
+  notify(notification: Notification<K>): Promise<void>;
 }
 
 /** Publish API reference: subjects must be "less than 100 characters". */

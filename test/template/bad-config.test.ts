@@ -12,10 +12,13 @@ import { REPO } from './template';
 
 const EXAMPLE_TEXT = readFileSync(join(REPO, EXAMPLE_CONFIG), 'utf8');
 
-/** A copy of what `serverless package` reads before bundling: serverless.yml, deploy/, shared/, the example. */
+/**
+ * A copy of what `serverless package` reads before bundling: serverless.yml, deploy/, shared/, functions/ (the
+ * capabilities' deploy modules and config sections), the example.
+ */
 function serviceCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fleetpilot-service-'));
-  for (const entry of ['serverless.yml', 'package.json', 'deploy', 'shared', EXAMPLE_CONFIG]) {
+  for (const entry of ['serverless.yml', 'package.json', 'deploy', 'shared', 'functions', EXAMPLE_CONFIG]) {
     cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');

@@ -1,4 +1,4 @@
-import { checkNamePattern, type NamePlaceholder, renderName } from '../../../shared/config/schema';
+import { checkNamePattern, type NamePlaceholder, renderName } from '../../../functions/lifecycle/config';
 
 const facts: Record<NamePlaceholder, string> = {
   instanceId: 'i-0ABC12345DEF67890',
