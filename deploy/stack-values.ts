@@ -135,15 +135,19 @@ function ruleName(stack: { service: string; stage: string }, fn: string): string
   return name;
 }
 
-/** The spine's own grants: publishing notifications and handing work over to a later invocation. */
+/** The spine's own grants: publishing notifications, handing work over to a later invocation, asking the Route 53 writer. */
 function spineStatements(): IamStatement[] {
   return [
     { Sid: 'PublishToAlertsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: logicalIds.topic } },
     {
+      // SendMessageBatch is authorised by sqs:SendMessage (SQS developer guide, "Amazon SQS API permissions").
       Sid: 'SendContinuations',
       Effect: 'Allow',
       Action: ['sqs:SendMessage'],
-      Resource: { 'Fn::GetAtt': [logicalIds.continuationQueue, 'Arn'] },
+      Resource: [
+        { 'Fn::GetAtt': [logicalIds.continuationQueue, 'Arn'] },
+        { 'Fn::GetAtt': [logicalIds.dnsQueue, 'Arn'] },
+      ],
     },
   ];
 }

@@ -3,7 +3,8 @@
  * (credentials and region from the usual AWS settings) or an AWS-compatible emulator (AWS_ENDPOINT_URL).
  *
  *   npm run invoke -- <function> <event.json> [--config fleetpilot.prod.yml] [--dry-run]
- *                     [--topic-arn arn:...] [--queue-url https://...] [--timeout-seconds 900]
+ *                     [--topic-arn arn:...] [--queue-url https://...] [--dns-queue-url https://...]
+ *                     [--timeout-seconds 900]
  *
  * <function> is a key of `functions:` in serverless.yml (e.g. lifecycleLaunch). The handler is imported exactly as
  * deployed and builds its dependencies from the environment, which this script fills from the flags.
@@ -15,7 +16,7 @@ import { EXAMPLE_CONFIG } from '../deploy/config-file';
 import { readWiring } from '../deploy/wiring';
 
 const usage =
-  'usage: npm run invoke -- <function> <event.json> [--config FILE] [--dry-run] [--topic-arn ARN] [--queue-url URL] [--timeout-seconds N]';
+  'usage: npm run invoke -- <function> <event.json> [--config FILE] [--dry-run] [--topic-arn ARN] [--queue-url URL] [--dns-queue-url URL] [--timeout-seconds N]';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       'topic-arn': { type: 'string' },
       'queue-url': { type: 'string' },
+      'dns-queue-url': { type: 'string' },
       'timeout-seconds': { type: 'string', default: '900' },
     },
   });
@@ -49,12 +51,16 @@ async function main(): Promise<number> {
     values.config ?? env.FLEETPILOT_CONFIG ?? env.FLEETPILOT_CONFIG_FILE ?? 'fleetpilot.example.yml';
   if (values['topic-arn']) env.FLEETPILOT_TOPIC_ARN = values['topic-arn'];
   if (values['queue-url']) env.FLEETPILOT_CONTINUATION_QUEUE_URL = values['queue-url'];
+  if (values['dns-queue-url']) env.FLEETPILOT_DNS_QUEUE_URL = values['dns-queue-url'];
   if (values['dry-run']) env.FLEETPILOT_DRY_RUN = 'true';
-  for (const required of ['FLEETPILOT_TOPIC_ARN', 'FLEETPILOT_CONTINUATION_QUEUE_URL']) {
+  const flags: Record<string, string> = {
+    FLEETPILOT_TOPIC_ARN: 'topic-arn',
+    FLEETPILOT_CONTINUATION_QUEUE_URL: 'queue-url',
+    FLEETPILOT_DNS_QUEUE_URL: 'dns-queue-url',
+  };
+  for (const [required, flag] of Object.entries(flags)) {
     if (!env[required]) {
-      console.error(
-        `${required} is not set: pass --${required === 'FLEETPILOT_TOPIC_ARN' ? 'topic-arn' : 'queue-url'} or export it`,
-      );
+      console.error(`${required} is not set: pass --${flag} or export it`);
       return 2;
     }
   }

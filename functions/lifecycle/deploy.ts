@@ -73,13 +73,13 @@ function iamStatements(config: FleetpilotConfig): IamStatement[] {
     },
     { Sid: 'DescribeInstances', Effect: 'Allow', Action: ['ec2:DescribeInstances'], Resource: '*' },
     {
-      // ec2:CreateTags and ec2:DeleteTags accept the instance resource type with aws:ResourceTag/${TagKey}, and the
-      // request keys aws:TagKeys (SAR, list_amazonec2.html). Auto Scaling tags its instances with
-      // aws:autoscaling:groupName. ForAllValues passes an empty key set, and DeleteTags without tags deletes every
-      // tag, so a Null condition requires the request to name its tag keys.
+      // ec2:CreateTags accepts the instance resource type with aws:ResourceTag/${TagKey}, and the request keys
+      // aws:TagKeys (SAR, list_amazonec2.html). Auto Scaling tags its instances with aws:autoscaling:groupName.
+      // ForAllValues passes an empty key set, so a Null condition requires the request to name its tag keys.
+      // (No DeleteTags: an instance that leaves keeps its tags; they go with it.)
       Sid: 'TagInstancesOfConfiguredGroups',
       Effect: 'Allow',
-      Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      Action: ['ec2:CreateTags'],
       Resource: join('arn:', partition, ':ec2:', region, ':', account, ':instance/*'),
       Condition: {
         StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': [...groupNames] },

@@ -28,7 +28,12 @@ function invoke(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const queue = ['--queue-url', 'https://sqs.eu-west-1.amazonaws.com/123456789012/q'];
+const queue = [
+  '--queue-url',
+  'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+  '--dns-queue-url',
+  'https://sqs.eu-west-1.amazonaws.com/123456789012/dns',
+];
 const topic = ['--topic-arn', 'arn:aws:sns:eu-west-1:123456789012:fleetpilot-alerts'];
 
 describe('npm run invoke', () => {

@@ -148,7 +148,7 @@ describe('the functions IAM policy', () => {
       expect(condition['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsRecordTypes']).toEqual(['A']);
     }
 
-    for (const action of ['ec2:CreateTags', 'ec2:DeleteTags']) {
+    for (const action of ['ec2:CreateTags']) {
       expect(resourcesOf(action)).toEqual([`arn:aws:ec2:${config.region}:123456789012:instance/*`]);
       for (const condition of conditionsOf(action)) {
         expect(condition.StringEquals?.['aws:ResourceTag/aws:autoscaling:groupName']).toEqual(groups);

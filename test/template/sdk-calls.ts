@@ -16,6 +16,9 @@ export const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-sqs': 'sqs',
 };
 
+/** Operations authorised by another operation's IAM action (SQS developer guide, "Amazon SQS API permissions"). */
+const IAM_ACTION_OF: Record<string, string> = { 'sqs:SendMessageBatch': 'sqs:SendMessage' };
+
 export function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -47,7 +50,7 @@ export function actionsCalledByCode(files: readonly string[]): Map<string, strin
       if (!command) continue;
       const prefix = SERVICE_PREFIX[command.pkg];
       if (!prefix) throw new Error(`${file}: no IAM service prefix known for ${command.pkg}; add it to SERVICE_PREFIX`);
-      const action = `${prefix}:${command.operation}`;
+      const action = IAM_ACTION_OF[`${prefix}:${command.operation}`] ?? `${prefix}:${command.operation}`;
       actions.set(action, [...(actions.get(action) ?? []), relative(REPO, file)]);
     }
   }
