@@ -3,8 +3,10 @@
  * time. Assertions are on the final state of the account and on the notifications.
  */
 import { join } from 'node:path';
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { loadConfig, parseConfig } from '../../../shared/config/load';
 import type { FleetpilotConfig } from '../../../shared/config/schema';
+import { attachSim } from '../../../sim';
 import { apps } from '../../../sim/apps';
 import { checkInvariants } from '../../../sim/invariants';
 import { type Simulation, type SimulationOptions, startSimulation } from '../../../sim/simulation';
@@ -137,6 +139,41 @@ describe('lifecycle on the simulated account', () => {
     expect(aRecords(s).some((r) => r.includes(gone[0] ?? '-'))).toBe(false);
     expect(kinds(s)).toContain('lifecycle.terminate.continued');
     expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('on scale in leaves alone a record of someone else that Route 53 lists after one of its own already gone', async () => {
+    const s = start({ initialCapacity: 1 });
+    await s.settle(HOUR);
+    const [id] = inService(s);
+    const ip = s.account.ec2.get(id ?? '')?.privateIp ?? '';
+    const route53 = new Route53Client({ region: s.config.region });
+    attachSim(route53, s.account);
+    // Someone removed fleetpilot's name and made their own for the same address, which Route 53 lists right after it
+    // (ListResourceRecordSets starts at the first name at or after StartRecordName).
+    const own = {
+      Name: `${id}.web.internal.example.com`,
+      Type: 'A' as const,
+      TTL: 60,
+      ResourceRecords: [{ Value: ip }],
+    };
+    const foreign = { ...own, Name: `${id}-old.web.internal.example.com`, TTL: 300 };
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: 'Z0EXAMPLEPRIVATE01',
+        ChangeBatch: {
+          Changes: [
+            { Action: 'DELETE', ResourceRecordSet: own },
+            { Action: 'CREATE', ResourceRecordSet: foreign },
+          ],
+        },
+      }),
+    );
+
+    s.account.autoscaling.setDesiredCapacity(GROUP, 0);
+    expect(await s.settle(HOUR)).toBe(true);
+
+    expect(s.account.ec2.get(id ?? '')?.state ?? 'terminated').toBe('terminated');
+    expect(aRecords(s)).toEqual([`${id}-old.web.internal.example.com. ${ip}`]);
   });
 
   it('reaches the same final state when every event is delivered twice', async () => {
