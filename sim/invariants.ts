@@ -1,10 +1,14 @@
 /**
  * What must hold after any scenario has settled, whatever faults were injected. Each check returns readable
  * violations (empty when it holds); `checkInvariants` runs them all.
+ *
+ * The checks compute what should be true from the config and the simulated account alone, with their own small
+ * code: they never call fleetpilot's helpers (functions/, shared/ other than the config's types), so a bug in a
+ * helper cannot make the product and its invariant agree on a wrong answer.
  */
-import { recordsFor } from '../functions/lifecycle/dns';
-import type { FleetpilotConfig } from '../shared/config/schema';
+import type { FleetpilotConfig, ServiceConfig } from '../shared/config/schema';
 import type { SimAccount } from './account';
+import type { SimInstance } from './ec2';
 import type { LocalLambda } from './lambda';
 
 export interface InvariantInput {
@@ -34,20 +38,43 @@ export function everyActionCompletedOnce({ account }: InvariantInput): string[] 
   return violations;
 }
 
-/** No A record in a configured zone points at an address that no in-service instance holds. */
+/**
+ * No A record in a configured zone outlives the instance it was written for: each value is an address an in-service
+ * instance holds, and a name that one of the services' patterns can produce is one an in-service instance of that
+ * service should have (so a record of a terminated instance is found even when its address was reused).
+ */
 export function noRecordForGoneInstances({ account, config }: InvariantInput): string[] {
   const zoneIds = new Set(Object.values(config.hostedZones).map((z) => z.id));
   const inService = inServiceInstances(account);
   const liveAddresses = new Set(inService.flatMap((i) => [i.privateIp, i.publicIp].filter(Boolean)));
+  const wantedNames = new Set(
+    config.services.flatMap((service) =>
+      inServiceOf(account, service).flatMap((instance) =>
+        expectedRecords(config, service, instance).flatMap((r) => ('problem' in r ? [] : [`${r.zoneId} ${r.name}`])),
+      ),
+    ),
+  );
+  const shapes = config.services.flatMap((service) =>
+    service.dns.records.map((record) => ({
+      service: service.name,
+      zoneId: config.hostedZones[record.zone]?.id,
+      shape: nameShape(record.name, service),
+    })),
+  );
   const violations: string[] = [];
   for (const zone of account.route53.view()) {
     if (!zoneIds.has(zone.id)) continue;
     for (const record of zone.records) {
       if (record.Type !== 'A') continue;
+      const name = normaliseName(record.Name ?? '');
       for (const value of record.ResourceRecords ?? []) {
         if (!liveAddresses.has(value.Value)) {
           violations.push(`${record.Name} A ${value.Value} points at no in-service instance`);
         }
+      }
+      const owner = shapes.find((s) => s.zoneId === zone.id && s.shape.test(name));
+      if (owner && !wantedNames.has(`${zone.id} ${name}`)) {
+        violations.push(`${record.Name} has the shape of a ${owner.service} name but no in-service instance owns it`);
       }
     }
   }
@@ -60,28 +87,49 @@ export function everyInServiceInstanceRegisteredAndNamed({ account, config }: In
   const groups = account.elbv2.view();
   const zones = account.route53.view();
   for (const service of config.services) {
-    const group = account.autoscaling.view().find((g) => g.name === service.autoScalingGroup);
-    for (const member of group?.instances.filter((i) => i.lifecycleState === 'InService') ?? []) {
-      const instance = account.ec2.get(member.id);
-      if (!instance) continue;
+    for (const instance of inServiceOf(account, service)) {
       for (const arn of service.targetGroups) {
-        const target = groups.find((g) => g.arn === arn)?.targets.find((t) => t.id === member.id);
+        const target = groups.find((g) => g.arn === arn)?.targets.find((t) => t.id === instance.id);
         if (target?.state !== 'healthy') {
-          violations.push(`${member.id} is InService but ${target?.state ?? 'not registered'} in ${arn.split('/')[1]}`);
+          violations.push(
+            `${instance.id} is InService but ${target?.state ?? 'not registered'} in ${arn.split('/')[1]}`,
+          );
         }
       }
-      const wanted = recordsFor(config, service, service.autoScalingGroup, {
-        instanceId: instance.id,
-        privateIp: instance.privateIp,
-        ...(instance.publicIp ? { publicIp: instance.publicIp } : {}),
-        az: instance.availabilityZone,
-      });
-      for (const record of wanted) {
+      for (const wanted of expectedRecords(config, service, instance)) {
+        if ('problem' in wanted) {
+          violations.push(`${instance.id} is InService but ${wanted.problem}`);
+          continue;
+        }
         const found = zones
-          .find((z) => z.id === record.zoneId)
-          ?.records.find((r) => r.Name === `${record.name}.` && r.Type === 'A');
-        if (!found?.ResourceRecords?.some((v) => v.Value === record.value)) {
-          violations.push(`${member.id} is InService but ${record.name} does not point at ${record.value}`);
+          .find((z) => z.id === wanted.zoneId)
+          ?.records.find((r) => r.Type === 'A' && normaliseName(r.Name ?? '') === wanted.name);
+        const values = (found?.ResourceRecords ?? []).map((v) => v.Value);
+        if (values.length !== 1 || values[0] !== wanted.value) {
+          violations.push(
+            `${instance.id} is InService but ${wanted.name} points at ${values.length > 0 ? values.join(',') : 'nothing'}, not ${wanted.value}`,
+          );
+        } else if (found?.TTL !== wanted.ttl) {
+          violations.push(`${instance.id} is InService but ${wanted.name} has TTL ${found?.TTL}, not ${wanted.ttl}`);
+        }
+      }
+    }
+  }
+  return violations;
+}
+
+/** No target group a service names holds a target that is not an in-service instance of that service's group. */
+export function noTargetForGoneInstances({ account, config }: InvariantInput): string[] {
+  const violations: string[] = [];
+  const groups = account.elbv2.view();
+  for (const service of config.services) {
+    const members = new Set(inServiceOf(account, service).map((i) => i.id));
+    for (const arn of service.targetGroups) {
+      for (const target of groups.find((g) => g.arn === arn)?.targets ?? []) {
+        if (!members.has(target.id)) {
+          violations.push(
+            `${target.id} is ${target.state} in ${arn.split('/')[1]} but not InService in ${service.name}`,
+          );
         }
       }
     }
@@ -115,6 +163,7 @@ export const invariants = {
   everyActionCompletedOnce,
   noRecordForGoneInstances,
   everyInServiceInstanceRegisteredAndNamed,
+  noTargetForGoneInstances,
   everyFailureNotified,
 } as const;
 
@@ -122,7 +171,79 @@ export function checkInvariants(input: InvariantInput): string[] {
   return Object.entries(invariants).flatMap(([name, check]) => check(input).map((v) => `${name}: ${v}`));
 }
 
-function inServiceInstances(account: SimAccount) {
+type ExpectedRecord = { zoneId: string; name: string; value: string; ttl: number } | { problem: string };
+
+/**
+ * The records the config asks for, rendered here from the pattern strings and the simulated instance's own facts
+ * (README "Name placeholders": each placeholder is replaced by the instance's fact; DNS names compare without case
+ * and without the trailing dot).
+ */
+function expectedRecords(config: FleetpilotConfig, service: ServiceConfig, instance: SimInstance): ExpectedRecord[] {
+  const facts: Record<string, string | undefined> = {
+    instanceId: instance.id,
+    privateIp: instance.privateIp,
+    privateIpDashed: instance.privateIp.split('.').join('-'),
+    publicIp: instance.publicIp,
+    publicIpDashed: instance.publicIp?.split('.').join('-'),
+    az: instance.availabilityZone,
+    asgName: service.autoScalingGroup,
+    service: service.name,
+  };
+  return service.dns.records.map((record) => {
+    const zone = config.hostedZones[record.zone];
+    const value = record.value === 'publicIp' ? instance.publicIp : instance.privateIp;
+    if (!zone) return { problem: `zone key ${record.zone} of ${record.name} is not in the config` };
+    if (!value) return { problem: `it has no ${record.value} for ${record.name}` };
+    let missing = '';
+    const name = record.name.replace(/\{(\w+)\}/g, (whole, key: string) => {
+      const fact = facts[key];
+      if (fact === undefined) missing = whole;
+      return fact ?? whole;
+    });
+    if (missing) return { problem: `it has no fact for ${missing} in ${record.name}` };
+    return { zoneId: zone.id, name: normaliseName(name), value, ttl: record.ttl ?? service.dns.ttl };
+  });
+}
+
+/** A pattern as a regular expression over rendered names: each placeholder matches what its fact can look like. */
+function nameShape(pattern: string, service: ServiceConfig): RegExp {
+  const octets = '\\d{1,3}';
+  const kinds: Record<string, string> = {
+    instanceId: 'i-[0-9a-f]{8,17}',
+    privateIp: `${octets}(?:\\.${octets}){3}`,
+    publicIp: `${octets}(?:\\.${octets}){3}`,
+    privateIpDashed: `${octets}(?:-${octets}){3}`,
+    publicIpDashed: `${octets}(?:-${octets}){3}`,
+    az: '[a-z]{2}(?:-[a-z]+)+-\\d[a-z]',
+    asgName: escapeRegExp(service.autoScalingGroup.toLowerCase()),
+    service: escapeRegExp(service.name.toLowerCase()),
+  };
+  const body = pattern
+    .replace(/\.$/, '')
+    .split(/(\{\w+\})/)
+    .map((part) => {
+      const key = /^\{(\w+)\}$/.exec(part)?.[1];
+      return (key !== undefined ? kinds[key] : undefined) ?? escapeRegExp(part.toLowerCase());
+    })
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
+const normaliseName = (name: string) => name.toLowerCase().replace(/\.$/, '');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Running instances that are InService in the service's Auto Scaling group. */
+function inServiceOf(account: SimAccount, service: ServiceConfig): SimInstance[] {
+  const group = account.autoscaling.view().find((g) => g.name === service.autoScalingGroup);
+  return (group?.instances ?? [])
+    .filter((member) => member.lifecycleState === 'InService')
+    .flatMap((member) => {
+      const instance = account.ec2.get(member.id);
+      return instance?.state === 'running' ? [instance] : [];
+    });
+}
+
+function inServiceInstances(account: SimAccount): SimInstance[] {
   const ids = new Set(
     account.autoscaling
       .view()

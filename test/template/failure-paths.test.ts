@@ -23,10 +23,11 @@ beforeAll(() => {
 });
 
 const functions = () => resourcesOfType(template, 'AWS::Lambda::Function');
+/** The resource a logical id names, if any (callers assert that it is a queue). */
+const resourceOf = (id: string | undefined): CfnResource | undefined => (id ? template.Resources[id] : undefined);
 const queueProps = (id: string | undefined): Record<string, unknown> => {
-  const resource: CfnResource | undefined = id ? template.Resources[id] : undefined;
-  expect(resource?.Type).toBe('AWS::SQS::Queue');
-  return resource ? props(resource) : {};
+  const resource = resourceOf(id);
+  return resource?.Type === 'AWS::SQS::Queue' ? props(resource) : {};
 };
 const invokeConfigOf = (fnId: string) =>
   resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(
@@ -83,12 +84,16 @@ describe('failure paths in the packaged template', () => {
         asArray(props(r).Targets as { Arn: unknown }[]).map((t) => referencedId(t.Arn)),
       ),
     );
+    expect(targets.size).toBeGreaterThan(0);
     for (const id of targets) {
       const config = id ? invokeConfigOf(id)?.[1] : undefined;
       const destination = (props(config ?? { Type: '' }).DestinationConfig as { OnFailure?: { Destination: unknown } })
         ?.OnFailure?.Destination;
 
-      expect(queueProps(referencedId(destination))).toBeDefined();
+      expect({ id, onFailure: resourceOf(referencedId(destination))?.Type }).toEqual({
+        id,
+        onFailure: 'AWS::SQS::Queue',
+      });
     }
   });
 
@@ -101,6 +106,7 @@ describe('failure paths in the packaged template', () => {
     for (const [, mapping] of mappings) {
       const m = props(mapping);
       const fn = template.Resources[referencedId(m.FunctionName) ?? ''];
+      expect(resourceOf(referencedId(m.EventSourceArn))?.Type).toBe('AWS::SQS::Queue');
       const queue = queueProps(referencedId(m.EventSourceArn));
       const redrive = queue.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
 
@@ -108,7 +114,7 @@ describe('failure paths in the packaged template', () => {
       expect(Number(queue.VisibilityTimeout)).toBeLessThan(300);
       expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(2);
       expect(redrive.maxReceiveCount).toBeLessThanOrEqual(10);
-      expect(queueProps(referencedId(redrive.deadLetterTargetArn))).toBeDefined();
+      expect(resourceOf(referencedId(redrive.deadLetterTargetArn))?.Type).toBe('AWS::SQS::Queue');
       // Batches over ten records need a batching window (Lambda developer guide, "Using Lambda with Amazon SQS").
       if (Number(m.BatchSize) > 10) expect(Number(m.MaximumBatchingWindowInSeconds)).toBeGreaterThanOrEqual(1);
       expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);

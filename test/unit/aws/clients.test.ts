@@ -95,7 +95,12 @@ describe('the client factory', () => {
     (globalThis as { [CLIENT_HOOK]?: (c: unknown) => void })[CLIENT_HOOK] = (client) => seen.push(client);
 
     const clients = createClients({ region: 'eu-west-1' });
+    delete (globalThis as { [CLIENT_HOOK]?: unknown })[CLIENT_HOOK];
+    createClients({ region: 'eu-west-1' });
 
-    expect(seen).toEqual(Object.values(clients));
+    // The very client objects handed back (toEqual would accept look-alike clients), and none made after removal.
+    const made = Object.values(clients);
+    expect(seen).toHaveLength(made.length);
+    for (const [i, client] of made.entries()) expect(seen[i]).toBe(client);
   });
 });

@@ -183,8 +183,8 @@ services:
     expect(error.issues).toEqual([expect.stringMatching(/^line \d+: \(root\): Unrecognized key: "bogus"$/)]);
   });
 
-  // Fails today: lineOf() stops at the map that holds the unknown key (zod reports path [] with `keys`), so the
-  // error points at line 1 ("region:") instead of the line where "bogus" is.
+  // zod reports an unknown key with the path of the map that holds it (here []) and the key in `keys`: the line must
+  // be the key's own, not the map's first line ("region:").
   it('points an unknown top-level key at the line of that key', () => {
     // Arrange
     const text = replaceOnce(VALID, 'services:\n', 'bogus: 1\nservices:\n');
