@@ -49,6 +49,7 @@ const invalid = (message: string): Error => serviceError(InvalidParameterExcepti
 export class SnsService implements SimService {
   readonly name = 'sns' as const;
   private readonly topics = new Set<string>();
+  private readonly deleted = new Set<string>();
   /** Every accepted message, in publish order. */
   readonly published: PublishedMessage[] = [];
 
@@ -73,6 +74,14 @@ export class SnsService implements SimService {
     const arn = `arn:aws:sns:${this.ctx.region}:${this.ctx.accountId}:${name}`;
     this.topics.add(arn);
     return arn;
+  }
+
+  /**
+   * The effect of DeleteTopic by an operator: later publishes fail with NotFound. The ARN stays listed here because
+   * the functions' environment (set by CloudFormation) still holds it.
+   */
+  deleteTopic(arn: string): void {
+    this.deleted.add(arn);
   }
 
   topicArns(): string[] {
@@ -126,7 +135,9 @@ export class SnsService implements SimService {
       attributes[name] = isBinary ? { DataType: type, BinaryValue: value } : { DataType: type, StringValue: value };
     }
     if (bytes > MAX_BYTES) throw invalid('Invalid parameter: Message too long');
-    if (!this.topics.has(topicArn)) throw serviceError(NotFoundException, { message: 'Topic does not exist' });
+    if (!this.topics.has(topicArn) || this.deleted.has(topicArn)) {
+      throw serviceError(NotFoundException, { message: 'Topic does not exist' });
+    }
     const messageId = this.ctx.ids.uuid();
     this.published.push({
       messageId,

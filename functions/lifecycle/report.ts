@@ -5,6 +5,7 @@
  * notifications: one per action when it stands alone, one summary per kind and service when a burst brings several
  * together (an e-mail per instance helps nobody when two hundred launch at once).
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ServiceConfig } from '../../shared/config/schema';
 import { consoleLinks, type Link, type Notification, type Notifier, type Severity } from '../../shared/notify/notifier';
 import type { Mutations } from '../../shared/runtime/mutations';
@@ -66,9 +67,14 @@ const summaryTitles: Record<LifecycleKind, (n: number, service: string) => strin
 
 export interface ReportPorts {
   notifier: Notifier;
+  log: Pick<Logger, 'error'>;
 }
 
-/** Sends the batch's notices: singles as they are, several of one kind and service as one summary. */
+/**
+ * Sends the batch's notices: singles as they are, several of one kind and service as one summary. A notification
+ * that cannot be published never undoes or repeats the work it reports (the hooks are already answered): it is
+ * logged as an error with `fleetpilotNotificationFailed: 1`, which a metric filter can count for an alarm.
+ */
 export async function sendNotices(ports: ReportPorts, notices: readonly Notice[]): Promise<void> {
   const groups = new Map<string, Notice[]>();
   for (const n of notices) {
@@ -77,7 +83,18 @@ export async function sendNotices(ports: ReportPorts, notices: readonly Notice[]
   }
   for (const group of groups.values()) {
     const [first] = group as [Notice, ...Notice[]];
-    await ports.notifier.notify(group.length === 1 ? single(first) : summary(group));
+    const notification = group.length === 1 ? single(first) : summary(group);
+    try {
+      await ports.notifier.notify(notification);
+    } catch (error) {
+      ports.log.error('could not publish a notification', {
+        error,
+        fleetpilotNotificationFailed: 1,
+        kind: notification.kind,
+        title: notification.title,
+        instances: group.map((n) => n.action.instanceId),
+      });
+    }
   }
 }
 

@@ -221,6 +221,26 @@ describe('lifecycle on the simulated account', () => {
     expect([...once.violations, ...twice.violations]).toEqual([]);
   });
 
+  it('keeps a continued launch in service when its notification cannot be published (topic deleted)', async () => {
+    const s = start({ initialCapacity: 0 });
+    const operations: string[] = [];
+    s.account.onCall((call) => operations.push(call.operation));
+    for (const arn of s.account.sns.topicArns()) s.account.sns.deleteTopic(arn);
+    s.account.autoscaling.setDesiredCapacity(GROUP, 1);
+
+    expect(await s.settle(HOUR)).toBe(true);
+
+    expect(s.account.autoscaling.hookResults.map((r) => [r.result, r.by])).toEqual([
+      ['CONTINUE', 'CompleteLifecycleAction'],
+    ]);
+    expect(inService(s)).toHaveLength(1);
+    expect(s.account.sns.published).toEqual([]);
+    // Nothing after CONTINUE undid it: still registered and healthy, its records in place.
+    expect(operations).toContain('Publish');
+    expect(operations).not.toContain('DeregisterTargets');
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
   it('survives handlers that die mid-way: Lambda retries them and every hook still completes once', async () => {
     const s = start({ crashRate: 0.5 });
     await s.settle(2 * HOUR);
