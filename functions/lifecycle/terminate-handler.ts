@@ -1,5 +1,24 @@
+/**
+ * Deployed entry (serverless.yml: functions/lifecycle/terminate-handler.handler). It imports its capability's handler
+ * factory directly, never functions/registry.ts, and names the SDK clients it uses, so its bundle holds only those.
+ */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { coldStartDeps } from '../../shared/runtime/deps';
-import { factoryFor } from '../registry';
+import { makeLifecycleHandler } from './handlers';
+
+const clientClasses = {
+  ec2: EC2Client,
+  autoScaling: AutoScalingClient,
+  elbv2: ElasticLoadBalancingV2Client,
+  route53: Route53Client,
+  sns: SNSClient,
+  sqs: SQSClient,
+};
 
 /** EventBridge: EC2 Instance-terminate Lifecycle Action, for the groups in the config. */
-export const handler = factoryFor('functions/lifecycle/terminate-handler.handler')(coldStartDeps());
+export const handler = makeLifecycleHandler('terminate', coldStartDeps(clientClasses));

@@ -14,7 +14,8 @@ import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { logicalIds } from '../../deploy/stack-values';
 import { type AnyHandler, factoryFor } from '../../functions/registry';
-import { CLIENT_HOOK, createClients } from '../../shared/aws/clients';
+import { createAllClients } from '../../shared/aws/all-clients';
+import { CLIENT_HOOK } from '../../shared/aws/clients';
 import { loadConfig } from '../../shared/config/load';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { createSnsNotifier } from '../../shared/notify/notifier';
@@ -116,7 +117,7 @@ async function scaleTo(world: World, desired: number, detailType: string): Promi
 
 /** The sim's own copy of the launch handler, with its clients attached to the account (as sim/lambda.ts does). */
 function prepHandler(world: World): AnyHandler {
-  const clients = createClients({ region: world.account.region });
+  const clients = createAllClients({ region: world.account.region });
   attachSim(clients.ec2, world.account);
   attachSim(clients.autoScaling, world.account);
   attachSim(clients.elbv2, world.account);
