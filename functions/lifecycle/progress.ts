@@ -7,7 +7,7 @@
  * (a one-off schedule must be deleted, a state machine is a second runtime to deploy, test and simulate).
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventValidationError, formatIssuePath } from '../../shared/errors';
 import { type LifecycleAction, lifecycleActionSchema } from './action';
 

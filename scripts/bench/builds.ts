@@ -2,29 +2,26 @@
  * The builds the benchmark compares, all under .bench/ (gitignored):
  * - bundled:   the zips `npm run package` writes to .serverless/ (rebuilt first when missing or older than the
  *              sources), extracted to .bench/bundled/<function>/ so a child process can require them.
- * - unbundled: the repo's TypeScript transpiled file by file with esbuild (bundle: false) to .bench/unbundled/;
- *              its imports resolve to the repo's node_modules at run time.
+ * - unbundled: the repo's TypeScript transpiled file by file with esbuild (bundle: false, CommonJS) to
+ *              .bench/unbundled/; its imports resolve to the repo's node_modules at run time. The JSON config is
+ *              written beside it where the bundled package carries it.
  * - children:  the benchmark's child-process entries, bundled to .bench/child/ to run with plain `node`.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
+import { BUNDLED_CONFIG_FILE, writeBundledConfig } from '../../shared/config/bundled';
+import { loadConfig } from '../../shared/config/load';
 import { FUNCTIONS, type FunctionName, type HandlerBuild } from './protocol';
 import { listZip, readZipEntry } from './zip';
 
 export const ROOT = join(__dirname, '..', '..');
 export const BENCH_DIR = join(ROOT, '.bench');
 export const CONFIG_FILE = 'fleetpilot.example.yml';
+
+/** The file extension serverless-esbuild gives the bundles (custom.esbuild.outputFileExtension in serverless.yml). */
+export const BUNDLE_EXTENSION = '.mjs';
 
 /** serverless.yml's handler module per function. */
 export const HANDLER_MODULES: Record<FunctionName, string> = {
@@ -80,7 +77,7 @@ export function extractBundles(): Record<FunctionName, HandlerBuild> {
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, readZipEntry(zip, entry));
     }
-    out[fn] = { fn, taskRoot, handlerFile: join(taskRoot, `${HANDLER_MODULES[fn]}.js`) };
+    out[fn] = { fn, taskRoot, handlerFile: join(taskRoot, `${HANDLER_MODULES[fn]}${BUNDLE_EXTENSION}`) };
   }
   return out;
 }
@@ -100,7 +97,7 @@ export async function buildUnbundled(): Promise<Record<FunctionName, HandlerBuil
     target: `node${process.versions.node.split('.')[0]}`,
     logLevel: 'error',
   });
-  copyFileSync(join(ROOT, CONFIG_FILE), join(taskRoot, CONFIG_FILE));
+  writeBundledConfig(loadConfig(join(ROOT, CONFIG_FILE)), join(taskRoot, BUNDLED_CONFIG_FILE));
   return Object.fromEntries(
     FUNCTIONS.map((fn) => [fn, { fn, taskRoot, handlerFile: join(taskRoot, `${HANDLER_MODULES[fn]}.js`) }]),
   ) as Record<FunctionName, HandlerBuild>;

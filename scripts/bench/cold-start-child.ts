@@ -6,11 +6,11 @@
  * unbundled handler finds none of its node_modules already in require.cache, and no tsx require hook sits in front
  * of its requires. Not timed: installing the virtual clock, declaring the account from the config, and preparing a
  * real event (running the sim's own copy of the launch handler where the event needs an instance in service or a
- * handed-over wait). Timed (wall clock): require(handler) — which builds its cold-start deps — then
+ * handed-over wait). Timed (wall clock): import(handler) — which builds its cold-start deps — then
  * handler(event, context) while the virtual clock advances.
  */
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { logicalIds } from '../../deploy/stack-values';
 import { type AnyHandler, factoryFor } from '../../functions/registry';
@@ -151,7 +151,8 @@ async function timedColdStart(world: World, request: ColdStartRequest, event: un
   const hookResultsBefore = world.account.autoscaling.hookResults.length;
 
   const t0 = performance.now();
-  const loaded = createRequire(request.handlerFile)(request.handlerFile) as { handler: AnyHandler };
+  // As the Lambda Node.js runtime loads a handler: import(), for an ES module (.mjs) or CommonJS (.js) alike.
+  const loaded = (await import(pathToFileURL(request.handlerFile).href)) as { handler: AnyHandler };
   const t1 = performance.now();
   const virtualStart = world.clock.now();
   const result = await runHandler(

@@ -2,7 +2,7 @@
  * The one source of truth for fleetpilot's YAML config. serverless.yml (through deploy/config.cjs), the handlers at
  * cold start, the simulated account and the generated JSON Schema (schema/fleetpilot.schema.json) all use it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Placeholders a per-instance DNS name may use, with the instance fact each one stands for. */
 export const namePlaceholders = {
