@@ -31,11 +31,13 @@ import { type CallsByEvent, measureCallsPerEvent } from './bench/aws-calls';
 import {
   BENCH_DIR,
   buildChildren,
+  buildSdkExternal,
   buildUnbundled,
   CONFIG_FILE,
   ensurePackaged,
   extractBundles,
   ROOT,
+  type SdkExternalBuilds,
 } from './bench/builds';
 import { type BurstResult, runBurst } from './bench/burst';
 import { type ColdStartRow, measureColdStarts } from './bench/cold-start';
@@ -78,6 +80,8 @@ interface SizeJson {
   zipBytes: number;
   withinTarget: boolean;
   unbundled: { rawBytes: number; gzipBytes: number; files: number; packages: number };
+  /** The same bundle with @aws-sdk/* left to the Lambda runtime (scripts/bench/builds.ts buildSdkExternal). */
+  sdkExternal: { rawBytes: number; zipBytes: number };
 }
 
 interface ColdStartJson {
@@ -85,6 +89,8 @@ interface ColdStartJson {
   bundledMs: number;
   unbundledMs: number;
   bundledWithSourceMapsMs: number | null;
+  /** The bundle with the SDK left external, loading the SDK from node_modules (CommonJS), as from the runtime. */
+  sdkExternalMs: number | null;
   /** bundledMs ÷ unbundledMs. */
   ratio: number | null;
   withinTarget: boolean;
@@ -118,13 +124,13 @@ async function main(): Promise<void> {
   write(
     `Package: ${packaged.rebuilt ? `ran npm run package (${packaged.reason})` : `.serverless zips reused (${packaged.reason})`}`,
   );
-  const [bundled, unbundled, children] = await timed(
+  const [bundled, unbundled, children, sdkExternal] = await timed(
     'builds',
-    async () => [extractBundles(), await buildUnbundled(), await buildChildren()] as const,
+    async () => [extractBundles(), await buildUnbundled(), await buildChildren(), await buildSdkExternal()] as const,
   );
 
   const sizes = await timed('sizes', () => measureSizes(bundled, unbundled, children.loadedFiles));
-  printSizes(sizes);
+  printSizes(sizes, sdkExternal);
 
   const coldStarts = await timed('coldStarts', () =>
     measureColdStarts(
@@ -132,6 +138,7 @@ async function main(): Promise<void> {
         { name: 'bundled', builds: bundled },
         { name: 'unbundled', builds: unbundled },
         { name: 'bundled+maps', builds: bundled, nodeOptions: '--enable-source-maps' },
+        { name: 'sdk-external', builds: sdkExternal.builds },
       ],
       runs,
       children.coldStart,
@@ -148,7 +155,7 @@ async function main(): Promise<void> {
 
   timings.total = performance.now() - wallStart;
   if (values.json) {
-    const doc = benchJson({ runs, instances, packaged, sizes, coldStarts, calls, burst, wallMs: timings });
+    const doc = benchJson({ runs, instances, packaged, sizes, sdkExternal, coldStarts, calls, burst, wallMs: timings });
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   }
   mkdirSync(BENCH_DIR, { recursive: true });
@@ -173,6 +180,7 @@ function benchJson(m: {
   instances: number;
   packaged: { rebuilt: boolean; reason: string };
   sizes: SizeRow[];
+  sdkExternal: SdkExternalBuilds;
   coldStarts: ColdStartRow[];
   calls: CallsByEvent[];
   burst: BurstResult;
@@ -187,13 +195,14 @@ function benchJson(m: {
         zipBytes: r.zipBytes,
         withinTarget: r.bundleRawBytes <= TARGETS.bundleRawBytesMax,
         unbundled: { ...r.unbundledLoaded },
+        sdkExternal: { rawBytes: m.sdkExternal.bundleRawBytes[r.fn], zipBytes: m.sdkExternal.zipBytes[r.fn] },
       },
     ]),
   );
   const coldStart = Object.fromEntries(
     FUNCTIONS.flatMap((fn): [string, ColdStartJson][] => {
       const of = (variant: string) => m.coldStarts.find((r) => r.fn === fn && r.variant === variant);
-      const [b, u, maps] = [of('bundled'), of('unbundled'), of('bundled+maps')];
+      const [b, u, maps, ext] = [of('bundled'), of('unbundled'), of('bundled+maps'), of('sdk-external')];
       if (!b || !u) return [];
       const r = ratio(b.totalMs.median, u.totalMs.median) ?? null;
       return [
@@ -203,6 +212,7 @@ function benchJson(m: {
             bundledMs: b.totalMs.median,
             unbundledMs: u.totalMs.median,
             bundledWithSourceMapsMs: maps ? maps.totalMs.median : null,
+            sdkExternalMs: ext ? ext.totalMs.median : null,
             ratio: r,
             withinTarget: r !== null && r <= TARGETS.coldStartRatioMax,
             requireMs: { bundled: b.requireMs.median, unbundled: u.requireMs.median },
@@ -237,11 +247,24 @@ function heading(text: string): void {
   write(`== ${text}`);
 }
 
-function printSizes(rows: SizeRow[]): void {
+function printSizes(rows: SizeRow[], sdkExternal: SdkExternalBuilds): void {
   heading('1. Bundle size per function (bytes; unbundled = files its require adds to require.cache)');
   write(
     renderTable(
-      ['function', 'zip', 'bundle JS', 'bundle gz', 'unbundled', 'unbundled gz', 'files', 'packages', 'raw ×', 'gz ×'],
+      [
+        'function',
+        'zip',
+        'bundle JS',
+        'bundle gz',
+        'unbundled',
+        'unbundled gz',
+        'files',
+        'packages',
+        'raw ×',
+        'gz ×',
+        'SDK ext. zip',
+        'SDK ext. JS',
+      ],
       rows.map((r) => [
         r.fn,
         int(r.zipBytes),
@@ -253,10 +276,14 @@ function printSizes(rows: SizeRow[]): void {
         r.unbundledLoaded.packages,
         times(ratio(r.unbundledLoaded.rawBytes, r.bundleRawBytes)),
         times(ratio(r.unbundledLoaded.gzipBytes, r.bundleGzipBytes)),
+        int(sdkExternal.zipBytes[r.fn]),
+        int(sdkExternal.bundleRawBytes[r.fn]),
       ]),
     ),
   );
-  write(`raw × / gz × = unbundled ÷ bundled. Target: bundle JS ≤ ${int(TARGETS.bundleRawBytesMax)} bytes.`);
+  write(
+    `raw × / gz × = unbundled ÷ bundled. SDK ext. = the same bundle with @aws-sdk/* left to the runtime. Target: bundle JS ≤ ${int(TARGETS.bundleRawBytesMax)} bytes.`,
+  );
   for (const r of rows) {
     if (r.bundledLoaded.files !== 1 || r.bundledLoaded.rawBytes !== r.bundleRawBytes) {
       write(
@@ -295,15 +322,17 @@ function printColdStarts(rows: ColdStartRow[], runs: number): void {
         `bundled ÷ unbundled (total; target ≤ ${TARGETS.coldStartRatioMax})`,
         '(import)',
         'maps ÷ bundled (total)',
+        'SDK ext. ÷ bundled (total)',
       ],
       FUNCTIONS.map((fn) => {
         const of = (variant: string) => rows.find((r) => r.fn === fn && r.variant === variant);
-        const [b, u, m] = [of('bundled'), of('unbundled'), of('bundled+maps')];
+        const [b, u, m, x] = [of('bundled'), of('unbundled'), of('bundled+maps'), of('sdk-external')];
         return [
           fn,
           times(b && u ? ratio(b.totalMs.median, u.totalMs.median) : undefined),
           times(b && u ? ratio(b.requireMs.median, u.requireMs.median) : undefined),
           times(m && b ? ratio(m.totalMs.median, b.totalMs.median) : undefined),
+          times(x && b ? ratio(x.totalMs.median, b.totalMs.median) : undefined),
         ];
       }),
     ),

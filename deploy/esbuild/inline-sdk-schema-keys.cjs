@@ -22,7 +22,8 @@ const { readFile } = require('node:fs/promises');
 const NAME = 'fleetpilot-inline-sdk-schema-keys';
 
 /** The SDK's schema modules, including those of @aws-sdk/nested-clients' submodules. */
-const SCHEMA_FILE = /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:[^\\/]+[\\/])*schemas[\\/][^\\/]+\.js$/;
+const SCHEMA_FILE =
+  /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:[^\\/]+[\\/])*schemas[\\/][^\\/]+\.js$/;
 
 /** `const _name = "…";` on a line of its own: the string constants the keys refer to. */
 const STRING_CONSTANT = /^const (_[A-Za-z0-9_$]+) = ("(?:[^"\\\n]|\\.)*");$/gm;

@@ -24,17 +24,21 @@ function childEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
 export function runChild<Result>(
   entry: string,
   request: Record<string, unknown>,
-  options: { nodeOptions?: string } = {},
+  options: { nodeOptions?: string; execArgv?: readonly string[] } = {},
 ): Result {
   const dir = mkdtempSync(join(tmpdir(), 'fleetpilot-bench-'));
   const resultFile = join(dir, 'result.json');
   try {
-    const run = spawnSync(process.execPath, [entry, JSON.stringify({ ...request, resultFile })], {
-      cwd: ROOT,
-      env: childEnv(options.nodeOptions),
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [...(options.execArgv ?? []), entry, JSON.stringify({ ...request, resultFile })],
+      {
+        cwd: ROOT,
+        env: childEnv(options.nodeOptions),
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     if (run.status !== 0) {
       throw new Error(`child ${entry} failed (exit ${run.status}):\n${run.stderr}\n${run.stdout.slice(-4000)}`);
     }
