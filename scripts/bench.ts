@@ -3,7 +3,7 @@
  * benchmark, not a test: it prints tables and writes the raw numbers to .bench/results.json; it fails only when a
  * measurement could not be taken (a cold-start sample that did not continue its hook, say), never on a number it
  * does not like. With --json, stdout carries one JSON document (`results` keyed by section, see BenchJson) and the
- * human tables go to stderr.
+ * human tables go to stderr; `npm run -s bench -- --json` keeps npm's own banner off stdout.
  *
  * 1. Bundle size per function. Bundled: the minified ESM bundle inside .serverless/<function>.zip (raw, gzip -6) and
  *    the zip; `npm run package` runs first when a zip is missing or older than the sources. Unbundled: functions/ and
