@@ -248,7 +248,7 @@ function heading(text: string): void {
 }
 
 function printSizes(rows: SizeRow[], sdkExternal: SdkExternalBuilds): void {
-  heading('1. Bundle size per function (bytes; unbundled = files its require adds to require.cache)');
+  heading('1. Bundle size per function (bytes; unbundled = the files its import loads)');
   write(
     renderTable(
       [
