@@ -7,12 +7,17 @@
  * with computed keys whose names are module constants (`const _xN = "xmlName"; ... { [_xN]: _II }`). esbuild treats
  * a computed key as possibly side-effecting (it may call toString on the key), so it keeps every such object, used
  * or not, and tree shaking removes almost nothing: the EC2 client alone keeps about half a megabyte of schemas
- * (esbuild issue 4373, "computed keys from constants block tree shaking").
+ * (evanw/esbuild issue 4373, "Tree-shaking and object literals with dynamic keys"; the SDK side is
+ * aws/aws-sdk-js-v3 issue 7607, a regression since SDK 3.930).
  *
  * What: while esbuild loads such a schema file, every computed key `[_name]` whose `_name` the same file declares as
  * `const _name = "literal";` is replaced by that string literal. The module means exactly the same thing, and an
  * unused schema is now a pure literal that esbuild drops. Nothing else is touched: a key whose constant is not a plain
  * string literal in that file stays as it is.
+ *
+ * When the SDK's generator writes literal keys itself (smithy-lang/smithy-typescript pull request 1889, open when this
+ * was written), the plugin finds nothing to replace and can go: test/unit/build/inline-sdk-schema-keys.test.ts then
+ * fails on its size assertion, which says so.
  *
  * Load it through serverless-esbuild's `plugins:` option (serverless.yml), or pass `plugins` to esbuild directly.
  * It only helps ESM input: set `mainFields: ['module', 'main']` so that esbuild reads the SDK's `dist-es` build.

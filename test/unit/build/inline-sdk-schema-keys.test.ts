@@ -86,7 +86,8 @@ describe('the inline-sdk-schema-keys esbuild plugin', () => {
   }, 60_000);
 
   it('lets esbuild drop the EC2 schemas one command does not use', () => {
-    // Measured with SDK 3.1169: about 560 KB of the EC2 client without the plugin, about 30 KB with it.
+    // Measured with SDK 3.1169: about 560 KB of the EC2 client without the plugin, about 30 KB with it. Should the
+    // first assertion fail after an SDK upgrade, the SDK writes literal keys itself now: drop the plugin.
     expect(ec2Bytes(without.metafile)).toBeGreaterThan(300_000);
     expect(ec2Bytes(withPlugin.metafile)).toBeLessThan(ec2Bytes(without.metafile) / 5);
     expect(without.code.length - withPlugin.code.length).toBeGreaterThan(300_000);
