@@ -6,6 +6,10 @@
  * The config file: `--param config=<path>`, else FLEETPILOT_CONFIG, else fleetpilot.<stage>.yml (stages dev and test
  * fall back to fleetpilot.example.yml with a notice). See deploy/config-file.ts.
  *
+ * The validated config is also written as JSON to <service dir>/.fleetpilot/config.json (BUNDLED_CONFIG_FILE in
+ * shared/config/bundled.ts), which serverless.yml packages into every function and names in FLEETPILOT_CONFIG_FILE:
+ * a function parses JSON at cold start and validates it with the same schema, and ships no YAML parser.
+ *
  * The TypeScript loader is loaded through tsx's scoped CommonJS API, so the zod schema exists once
  * (shared/config/schema.ts) and the serverless process keeps its own module loading untouched.
  */
@@ -16,6 +20,10 @@ const serviceDir = path.resolve(__dirname, '..');
 const tsx = register({ namespace: 'fleetpilot-deploy-config' });
 /** @type {typeof import('./stack-values')} */
 const { loadStackValues } = tsx.require('./stack-values.ts', __filename);
+/** @type {typeof import('../shared/config/load')} */
+const { loadConfig } = tsx.require('../shared/config/load.ts', __filename);
+/** @type {typeof import('../shared/config/bundled')} */
+const { BUNDLED_CONFIG_FILE, writeBundledConfig } = tsx.require('../shared/config/bundled.ts', __filename);
 
 /** One load per config file and stage, whatever the number of variables that read it. */
 const cache = new Map();
@@ -52,7 +60,9 @@ module.exports = async ({ options, resolveVariable }) => {
   const key = JSON.stringify(request);
   if (!cache.has(key)) {
     try {
-      cache.set(key, { ok: loadStackValues(request) });
+      const loaded = loadStackValues(request);
+      writeBundledConfig(loadConfig(loaded.choice.absolutePath), path.join(serviceDir, BUNDLED_CONFIG_FILE));
+      cache.set(key, { ok: loaded });
     } catch (error) {
       cache.set(key, { error: readableError(error) });
     }

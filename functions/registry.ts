@@ -1,7 +1,8 @@
 /**
- * Every deployed handler, keyed by its `handler:` string in serverless.yml. The deployed modules build their handler
- * from this table with cold-start deps; the simulated account builds the same handlers with its own deps, looking
- * them up by the handler strings it reads from serverless.yml — so the wiring it exercises is the deployed one.
+ * Every deployed handler, keyed by its `handler:` string in serverless.yml, for the simulated account: it builds the
+ * same handlers with its own deps, looking them up by the handler strings it reads from serverless.yml — so the
+ * wiring it exercises is the deployed one. Never on the deployed path: each deployed entry file
+ * (functions/<capability>/*-handler.ts) imports its own capability's factory, so a bundle holds no other capability.
  */
 import type { HandlerDeps } from '../shared/runtime/deps';
 import { makeDnsWriterHandler } from './dns-writer/handlers';

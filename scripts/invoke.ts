@@ -9,11 +9,14 @@
  * <function> is a key of `functions:` in serverless.yml (e.g. lifecycleLaunch). The handler is imported exactly as
  * deployed and builds its dependencies from the environment, which this script fills from the flags.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_CONFIG } from '../deploy/config-file';
 import { readWiring } from '../deploy/wiring';
+import { writeBundledConfig } from '../shared/config/bundled';
+import { loadConfig } from '../shared/config/load';
 
 const usage =
   'usage: npm run invoke -- <function> <event.json> [--config FILE] [--dry-run] [--topic-arn ARN] [--queue-url URL] [--dns-queue-url URL] [--timeout-seconds N]';
@@ -47,8 +50,10 @@ async function main(): Promise<number> {
   const exportName = fn.handler.exportName;
 
   const env = process.env;
-  env.FLEETPILOT_CONFIG_FILE =
-    values.config ?? env.FLEETPILOT_CONFIG ?? env.FLEETPILOT_CONFIG_FILE ?? 'fleetpilot.example.yml';
+  // The handler reads the config as packaging ships it: validated, as JSON (shared/config/bundled.ts).
+  const bundledConfig = join(mkdtempSync(join(tmpdir(), 'fleetpilot-invoke-')), 'config.json');
+  writeBundledConfig(loadConfig(resolve(configFile)), bundledConfig);
+  env.FLEETPILOT_CONFIG_FILE = bundledConfig;
   if (values['topic-arn']) env.FLEETPILOT_TOPIC_ARN = values['topic-arn'];
   if (values['queue-url']) env.FLEETPILOT_CONTINUATION_QUEUE_URL = values['queue-url'];
   if (values['dns-queue-url']) env.FLEETPILOT_DNS_QUEUE_URL = values['dns-queue-url'];

@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchema } from '../shared/config/schema';
 
 export const SCHEMA_FILE = join(__dirname, '..', 'schema', 'fleetpilot.schema.json');

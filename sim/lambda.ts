@@ -23,7 +23,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { logicalIds } from '../deploy/stack-values';
 import { type FunctionWiring, matchesEventPattern, type Wiring } from '../deploy/wiring';
 import { type AnyHandler, factoryFor } from '../functions/registry';
-import { type AwsClients, createClients } from '../shared/aws/clients';
+import { createAllClients } from '../shared/aws/all-clients';
+import type { AwsClients } from '../shared/aws/clients';
 import type { FleetpilotConfig } from '../shared/config/schema';
 import { createSnsNotifier } from '../shared/notify/notifier';
 import { systemClock } from '../shared/runtime/clock';
@@ -155,7 +156,7 @@ export class LocalLambda {
 
   private depsFor(fn: FunctionWiring): HandlerDeps {
     const { account, config } = this.options;
-    const clients = createClients({
+    const clients = createAllClients({
       region: account.region,
       ...(this.options.maxAttempts ? { maxAttempts: this.options.maxAttempts } : {}),
     });

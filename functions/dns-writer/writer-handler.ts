@@ -1,5 +1,11 @@
+/**
+ * Deployed entry (serverless.yml: functions/dns-writer/writer-handler.handler). SQS: the DNS change queue. Every
+ * Route 53 record change of every capability is written here; it builds only the clients the writer uses.
+ */
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { coldStartDeps } from '../../shared/runtime/deps';
 import { makeDnsWriterHandler } from './handlers';
 
-/** SQS: the DNS change queue. Every Route 53 record change of every capability is written here. */
-export const handler = makeDnsWriterHandler(coldStartDeps());
+export const handler = makeDnsWriterHandler(coldStartDeps({ route53: Route53Client, sns: SNSClient, sqs: SQSClient }));

@@ -4,7 +4,7 @@
  * example events and patterns" (samples in events/, see events/README.md). Origin/Destination may be absent on older
  * events; `detail.Action` is "ReplaceRootVolume" when an instance refresh replaces the root volume.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventValidationError, formatIssuePath } from '../../shared/errors';
 
 export const LAUNCH_DETAIL_TYPE = 'EC2 Instance-launch Lifecycle Action';

@@ -13,6 +13,7 @@ import { budgetFrom } from '../../shared/runtime/clock';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import { parseLifecycleEvent } from './action';
 import { createLifecycleCache, type LifecycleCache } from './cache';
+import type { LifecycleClients } from './clients';
 import { type Incoming, type LifecycleDeps, type Outcome, stepLifecycle } from './flow';
 import { LIFECYCLE_STEP, progressSchema, startProgress } from './progress';
 import type { LifecycleKind } from './report';
@@ -21,12 +22,14 @@ export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<
 
 export type HandlerResult = Outcome | { status: 'ignored'; reason: string } | { status: 'rejected'; reason: string };
 
-function lifecycleDeps(deps: HandlerDeps, cache: LifecycleCache): LifecycleDeps {
+type Deps = HandlerDeps<LifecycleClients>;
+
+function lifecycleDeps(deps: Deps, cache: LifecycleCache): LifecycleDeps {
   return { ...deps, cache };
 }
 
 /** EventBridge: one launch or terminate action. */
-export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: HandlerDeps) {
+export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Deps) {
   const core = lifecycleDeps(deps, createLifecycleCache());
   return async (event: unknown, context: LambdaContext): Promise<HandlerResult> => {
     const log = deps.log;
@@ -76,7 +79,7 @@ export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Han
  * actions waiting in one target group share one DescribeTargetHealth. A retryable failure of the whole batch sends
  * its messages back (ReportBatchItemFailures; SQS redelivers after the visibility timeout, then dead-letters).
  */
-export function makeResumeHandler(deps: HandlerDeps) {
+export function makeResumeHandler(deps: Deps) {
   const core = lifecycleDeps(deps, createLifecycleCache());
   return (event: unknown, context: LambdaContext) =>
     makeContinuationHandler({
@@ -89,7 +92,7 @@ export function makeResumeHandler(deps: HandlerDeps) {
 
 async function resume(
   received: readonly Received[],
-  deps: HandlerDeps,
+  deps: Deps,
   core: LifecycleDeps,
   context: LambdaContext,
 ): Promise<string[]> {
@@ -147,7 +150,7 @@ function countBy(outcomes: readonly Outcome[]): Record<string, number> {
   return counts;
 }
 
-async function retrying(deps: HandlerDeps, batch: readonly Incoming[], error: unknown): Promise<void> {
+async function retrying(deps: Deps, batch: readonly Incoming[], error: unknown): Promise<void> {
   deps.log.error('lifecycle actions failed; left for retry', { error, actions: batch.length });
   const [first] = batch;
   if (!first) return;
@@ -172,7 +175,7 @@ async function retrying(deps: HandlerDeps, batch: readonly Incoming[], error: un
   });
 }
 
-async function reject(deps: HandlerDeps, error: EventValidationError, correlationId: string): Promise<HandlerResult> {
+async function reject(deps: Deps, error: EventValidationError, correlationId: string): Promise<HandlerResult> {
   deps.log.error('rejected a malformed event; no AWS resource was changed', { error });
   await safeNotify(deps, {
     severity: 'warning',
@@ -187,7 +190,7 @@ async function reject(deps: HandlerDeps, error: EventValidationError, correlatio
 }
 
 /** A failing notification must not hide the error being reported: log it and go on. */
-async function safeNotify(deps: HandlerDeps, notification: Notification): Promise<void> {
+async function safeNotify(deps: Deps, notification: Notification): Promise<void> {
   try {
     await deps.notifier.notify(notification);
   } catch (error) {

@@ -1,5 +1,10 @@
+/**
+ * Deployed entry (serverless.yml: functions/lifecycle/resume-handler.handler). It imports its capability's handler
+ * factory directly, never functions/registry.ts, and names the SDK clients it uses, so its bundle holds only those.
+ */
 import { coldStartDeps } from '../../shared/runtime/deps';
-import { factoryFor } from '../registry';
+import { lifecycleClientClasses } from './clients';
+import { makeResumeHandler } from './handlers';
 
 /** SQS: the continuation queue, where waits that outlast one invocation are handed over. */
-export const handler = factoryFor('functions/lifecycle/resume-handler.handler')(coldStartDeps());
+export const handler = makeResumeHandler(coldStartDeps(lifecycleClientClasses));

@@ -1,5 +1,10 @@
+/**
+ * Deployed entry (serverless.yml: functions/lifecycle/terminate-handler.handler). It imports its capability's handler
+ * factory directly, never functions/registry.ts, and names the SDK clients it uses, so its bundle holds only those.
+ */
 import { coldStartDeps } from '../../shared/runtime/deps';
-import { factoryFor } from '../registry';
+import { lifecycleClientClasses } from './clients';
+import { makeLifecycleHandler } from './handlers';
 
 /** EventBridge: EC2 Instance-terminate Lifecycle Action, for the groups in the config. */
-export const handler = factoryFor('functions/lifecycle/terminate-handler.handler')(coldStartDeps());
+export const handler = makeLifecycleHandler('terminate', coldStartDeps(lifecycleClientClasses));

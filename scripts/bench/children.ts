@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUNDLED_CONFIG_FILE } from '../../shared/config/bundled';
 import { ROOT } from './builds';
 
 /** The environment serverless.yml gives the functions (values the child overrides where the sim knows better). */
@@ -10,7 +11,7 @@ function childEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    FLEETPILOT_CONFIG_FILE: 'fleetpilot.example.yml',
+    FLEETPILOT_CONFIG_FILE: BUNDLED_CONFIG_FILE,
     FLEETPILOT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:fleetpilot-alerts',
     FLEETPILOT_CONTINUATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ContinuationQueue',
     POWERTOOLS_SERVICE_NAME: 'fleetpilot',
@@ -23,17 +24,21 @@ function childEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
 export function runChild<Result>(
   entry: string,
   request: Record<string, unknown>,
-  options: { nodeOptions?: string } = {},
+  options: { nodeOptions?: string; execArgv?: readonly string[] } = {},
 ): Result {
   const dir = mkdtempSync(join(tmpdir(), 'fleetpilot-bench-'));
   const resultFile = join(dir, 'result.json');
   try {
-    const run = spawnSync(process.execPath, [entry, JSON.stringify({ ...request, resultFile })], {
-      cwd: ROOT,
-      env: childEnv(options.nodeOptions),
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [...(options.execArgv ?? []), entry, JSON.stringify({ ...request, resultFile })],
+      {
+        cwd: ROOT,
+        env: childEnv(options.nodeOptions),
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     if (run.status !== 0) {
       throw new Error(`child ${entry} failed (exit ${run.status}):\n${run.stderr}\n${run.stdout.slice(-4000)}`);
     }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { HANDLER_MODULES, zipPath } from './builds';
+import { BUNDLE_EXTENSION, HANDLER_MODULES, zipPath } from './builds';
 import { runChild } from './children';
 import { FUNCTIONS, type FunctionName, type HandlerBuild, type LoadedFilesResult } from './protocol';
 import { listZip, readZipEntry } from './zip';
@@ -26,7 +26,7 @@ export function measureSizes(
 ): SizeRow[] {
   return FUNCTIONS.map((fn) => {
     const zip = readFileSync(zipPath(fn));
-    const name = `${HANDLER_MODULES[fn]}.js`;
+    const name = `${HANDLER_MODULES[fn]}${BUNDLE_EXTENSION}`;
     const entry = listZip(zip).find((e) => e.name === name);
     if (!entry) throw new Error(`${zipPath(fn)} has no ${name}`);
     const js = readZipEntry(zip, entry);

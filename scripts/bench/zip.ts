@@ -1,9 +1,10 @@
 /**
  * A minimal reader for the zips `serverless package` writes: it lists the entries from the central directory and
  * inflates one (methods 0 "stored" and 8 "deflate"). Enough to read a function's bundle without a zip dependency;
- * no ZIP64, no encryption, no multi-disk archives (APPNOTE.TXT sections 4.3.7, 4.3.12, 4.3.16).
+ * no ZIP64, no encryption, no multi-disk archives (APPNOTE.TXT sections 4.3.7, 4.3.12, 4.3.16). And a minimal
+ * writer, for builds the benchmark packages itself.
  */
-import { inflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
   name: string;
@@ -57,4 +58,54 @@ function findEndOfCentralDirectory(zip: Buffer): number {
     if (zip.readUInt32LE(at) === EOCD) return at;
   }
   throw new Error('zip: end of central directory not found (not a zip file?)');
+}
+
+/**
+ * The deflate level of the zips `serverless package` writes here (serverless-esbuild's archiver): every entry of
+ * them measured equal, byte for byte in length, to zlib's level 1.
+ */
+export const SERVERLESS_ZIP_LEVEL = constants.Z_BEST_SPEED;
+
+/** Writes a zip of `files` (every entry deflated, no timestamps, no extra fields); returns its bytes. */
+export function writeZip(
+  files: readonly { name: string; content: Buffer }[],
+  level: number = SERVERLESS_ZIP_LEVEL,
+): Buffer {
+  const parts: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const name = Buffer.from(file.name);
+    const data = deflateRawSync(file.content, { level });
+    const crc = crc32(file.content);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(LOCAL, 0);
+    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(file.content.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(CENTRAL, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(file.content.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    parts.push(local, name, data);
+    centrals.push(central, name);
+    offset += local.length + name.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(EOCD, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
 }

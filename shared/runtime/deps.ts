@@ -4,17 +4,19 @@
  */
 import { resolve } from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type AwsClients, createClients } from '../aws/clients';
-import { loadConfig } from '../config/load';
+import type { AwsClients, ClientClasses, ClientsFor } from '../aws/clients';
+import { createClients } from '../aws/clients';
+import { loadBundledConfig } from '../config/bundled';
 import type { FleetpilotConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import { logger } from '../log/logger';
 import { createSnsNotifier, type Notifier } from '../notify/notifier';
 import { type Clock, systemClock } from './clock';
 
-export interface HandlerDeps {
+/** What a handler is built from; `Clients` narrows the SDK clients to those its function uses. */
+export interface HandlerDeps<Clients extends Partial<AwsClients> = AwsClients> {
   config: FleetpilotConfig;
-  clients: AwsClients;
+  clients: Clients;
   notifier: Notifier;
   clock: Clock;
   continuationQueueUrl: string;
@@ -23,8 +25,11 @@ export interface HandlerDeps {
   log: Logger;
 }
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
+/** The client classes a deployed function passes: any of AWS_SERVICES, SNS always (the notifier publishes there). */
+export type ColdStartClasses = ClientClasses & Required<Pick<ClientClasses, 'sns'>>;
+
+function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
   if (!value) throw new ConfigError('environment', [`${name} is not set (serverless.yml sets it on deploy)`]);
   return value;
 }
@@ -34,18 +39,26 @@ export function forceDryRun(config: FleetpilotConfig): FleetpilotConfig {
   return { ...config, dryRun: true, services: config.services.map((s) => ({ ...s, dryRun: true })) };
 }
 
-export function coldStartDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
+/**
+ * A deployed function's deps at cold start, with exactly the clients whose classes it passes, e.g.
+ * `coldStartDeps({ ec2: EC2Client, sns: SNSClient })`. The config is the JSON written when packaging
+ * (FLEETPILOT_CONFIG_FILE, see shared/config/bundled.ts).
+ */
+export function coldStartDeps<C extends ColdStartClasses>(
+  classes: C,
+  env: NodeJS.ProcessEnv = process.env,
+): HandlerDeps<ClientsFor<C>> {
   // Relative to the package root: /var/task on Lambda (LAMBDA_TASK_ROOT), the repository when run locally.
-  const loaded = loadConfig(resolve(env.LAMBDA_TASK_ROOT ?? '.', requiredEnv('FLEETPILOT_CONFIG_FILE')));
+  const loaded = loadBundledConfig(resolve(env.LAMBDA_TASK_ROOT ?? '.', requiredEnv(env, 'FLEETPILOT_CONFIG_FILE')));
   const config = env.FLEETPILOT_DRY_RUN === 'true' ? forceDryRun(loaded) : loaded;
-  const clients = createClients({ region: config.region });
+  const clients = createClients(classes, { region: config.region });
   return {
     config,
     clients,
-    notifier: createSnsNotifier(clients.sns, requiredEnv('FLEETPILOT_TOPIC_ARN')),
+    notifier: createSnsNotifier((clients as Pick<AwsClients, 'sns'>).sns, requiredEnv(env, 'FLEETPILOT_TOPIC_ARN')),
     clock: systemClock,
-    continuationQueueUrl: requiredEnv('FLEETPILOT_CONTINUATION_QUEUE_URL'),
-    dnsQueueUrl: requiredEnv('FLEETPILOT_DNS_QUEUE_URL'),
+    continuationQueueUrl: requiredEnv(env, 'FLEETPILOT_CONTINUATION_QUEUE_URL'),
+    dnsQueueUrl: requiredEnv(env, 'FLEETPILOT_DNS_QUEUE_URL'),
     log: logger,
   };
 }

@@ -1,10 +1,12 @@
 import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListHostedZonesCommand } from '@aws-sdk/client-route-53';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { CLIENT_HOOK, createClients, MAX_ATTEMPTS } from '../../../shared/aws/clients';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createAllClients } from '../../../shared/aws/all-clients';
+import { CLIENT_HOOK, ClientTableError, createClients, MAX_ATTEMPTS } from '../../../shared/aws/clients';
+import { AWS_SERVICE_KEYS, AWS_SERVICES } from '../../../shared/aws/services';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -42,7 +44,7 @@ describe('the client factory', () => {
     delete process.env.AWS_MAX_ATTEMPTS;
     delete process.env.AWS_RETRY_MODE;
 
-    const clients = createClients({ region: 'eu-west-1' });
+    const clients = createAllClients({ region: 'eu-west-1' });
 
     for (const client of Object.values(clients)) {
       expect(await client.config.region()).toBe('eu-west-1');
@@ -56,7 +58,7 @@ describe('the client factory', () => {
     process.env.AWS_MAX_ATTEMPTS = '9';
     process.env.AWS_RETRY_MODE = 'adaptive';
 
-    const { route53 } = createClients({ region: 'eu-west-1' });
+    const { route53 } = createAllClients({ region: 'eu-west-1' });
 
     expect(await route53.config.maxAttempts()).toBe(9);
     expect(await retryModeOf(route53)).toBe('adaptive');
@@ -67,7 +69,7 @@ describe('the client factory', () => {
     process.env.AWS_ACCESS_KEY_ID = 'test';
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
 
-    const clients = createClients({ region: 'eu-west-1', maxAttempts: 1 });
+    const clients = createAllClients({ region: 'eu-west-1', maxAttempts: 1 });
 
     const seen = [
       await endpointOf(clients.ec2, new DescribeInstancesCommand({})),
@@ -94,13 +96,45 @@ describe('the client factory', () => {
     const seen: unknown[] = [];
     (globalThis as { [CLIENT_HOOK]?: (c: unknown) => void })[CLIENT_HOOK] = (client) => seen.push(client);
 
-    const clients = createClients({ region: 'eu-west-1' });
+    const clients = createAllClients({ region: 'eu-west-1' });
     delete (globalThis as { [CLIENT_HOOK]?: unknown })[CLIENT_HOOK];
-    createClients({ region: 'eu-west-1' });
+    createAllClients({ region: 'eu-west-1' });
 
     // The very client objects handed back (toEqual would accept look-alike clients), and none made after removal.
     const made = Object.values(clients);
     expect(seen).toHaveLength(made.length);
     for (const [i, client] of made.entries()) expect(seen[i]).toBe(client);
+  });
+
+  it('makes exactly the clients whose classes it is given, keyed as asked', async () => {
+    const seen: unknown[] = [];
+    (globalThis as { [CLIENT_HOOK]?: (c: unknown) => void })[CLIENT_HOOK] = (client) => seen.push(client);
+
+    const clients = createClients({ ec2: EC2Client, sqs: SQSClient }, { region: 'eu-west-1' });
+
+    expect(Object.keys(clients).sort()).toEqual(['ec2', 'sqs']);
+    expect(clients.ec2).toBeInstanceOf(EC2Client);
+    expect(clients.sqs).toBeInstanceOf(SQSClient);
+    expect(await clients.sqs.config.region()).toBe('eu-west-1');
+    expect(await clients.ec2.config.maxAttempts()).toBe(MAX_ATTEMPTS);
+    expect(seen).toEqual([clients.ec2, clients.sqs]);
+  });
+
+  it('builds every client of the services table under its own key', () => {
+    const clients = createAllClients({ region: 'eu-west-1' });
+
+    expect(Object.keys(clients).sort()).toEqual([...AWS_SERVICE_KEYS].sort());
+    for (const key of AWS_SERVICE_KEYS) {
+      expect((clients[key].config as { serviceId?: string }).serviceId).toBe(AWS_SERVICES[key].serviceId);
+      expect(clients[key].constructor.name).toBe(AWS_SERVICES[key].clientName);
+    }
+  });
+
+  it('refuses a client class passed under the key of another service, naming both', () => {
+    // @ts-expect-error an SQS client cannot stand in for EC2 (checked by the type too)
+    const wrong = () => createClients({ ec2: SQSClient }, { region: 'eu-west-1' });
+
+    expect(wrong).toThrow(ClientTableError);
+    expect(wrong).toThrow(/"ec2" must be EC2Client \(serviceId "EC2"\), got a client of "SQS"/);
   });
 });

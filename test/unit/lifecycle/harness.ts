@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../../shared/aws/clients';
+import { createAllClients } from '../../../shared/aws/all-clients';
 import { parseConfig } from '../../../shared/config/load';
 import type { HandlerDeps } from '../../../shared/runtime/deps';
 import { SAMPLE_TIME } from '../../helpers/events';
@@ -96,7 +96,7 @@ export function harness(options: { dryRun?: boolean; startAt?: number } = {}): H
   return {
     deps: {
       config,
-      clients: createClients({ region: 'us-west-2', maxAttempts: 1 }),
+      clients: createAllClients({ region: 'us-west-2', maxAttempts: 1 }),
       notifier,
       clock,
       continuationQueueUrl: QUEUE_URL,
