@@ -4,6 +4,7 @@
  * (custom.esbuild.plugins). Why each exists: see its file's header.
  */
 const { inlineSdkSchemaKeys } = require('./inline-sdk-schema-keys.cjs');
+const { lambdaCredentials } = require('./lambda-credentials.cjs');
 const { sideEffectFree } = require('./side-effect-free.cjs');
 
-module.exports = [inlineSdkSchemaKeys(), sideEffectFree(['yaml'])];
+module.exports = [inlineSdkSchemaKeys(), sideEffectFree(['yaml']), lambdaCredentials()];
