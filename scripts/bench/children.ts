@@ -14,6 +14,7 @@ function childEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
     FLEETPILOT_CONFIG_FILE: BUNDLED_CONFIG_FILE,
     FLEETPILOT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:fleetpilot-alerts',
     FLEETPILOT_CONTINUATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ContinuationQueue',
+    FLEETPILOT_DNS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/DnsChangeQueue',
     POWERTOOLS_SERVICE_NAME: 'fleetpilot',
     POWERTOOLS_LOG_LEVEL: 'INFO',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

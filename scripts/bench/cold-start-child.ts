@@ -5,9 +5,10 @@
  * plain `node`, a fresh process per sample. The sim thus carries its own copies of the SDK, zod and yaml: an
  * unbundled handler finds none of its node_modules already in require.cache, and no tsx require hook sits in front
  * of its requires. Not timed: installing the virtual clock, declaring the account from the config, and preparing a
- * real event (running the sim's own copy of the launch handler where the event needs an instance in service or a
- * handed-over wait). Timed (wall clock): import(handler) — which builds its cold-start deps — then
- * handler(event, context) while the virtual clock advances.
+ * real event (running the sim's own copies of the functions where the event needs an instance in service or a
+ * parked continuation). Timed (wall clock): import(handler) — which builds its cold-start deps — then
+ * handler(event, context) while the virtual clock advances. Untimed again: the rest of the flow, run by the sim's
+ * copies of the resume function and the Route 53 writer, so that every sample is shown to end in its hook's answer.
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -43,6 +44,7 @@ interface World {
   group: string;
   topicArn: string;
   queueUrl: string;
+  dnsQueueUrl: string;
   events: SimEvent[];
 }
 
@@ -71,68 +73,112 @@ function createWorld({ configFile, timeoutSeconds }: ColdStartRequest): World {
     events.push(event);
   });
   const queueUrl = account.sqs.urlOf(logicalIds.continuationQueue);
+  const dnsQueueUrl = account.sqs.urlOf(logicalIds.dnsQueue);
   const timeoutMs = (fn: FunctionName) => timeoutSeconds[fn] * 1000;
-  return { timeoutMs, clock, account, config, group: service.autoScalingGroup, topicArn, queueUrl, events };
+  return {
+    timeoutMs,
+    clock,
+    account,
+    config,
+    group: service.autoScalingGroup,
+    topicArn,
+    queueUrl,
+    dnsQueueUrl,
+    events,
+  };
 }
 
 // ---------------------------------------------------------------- the event (not timed)
 
+/**
+ * A real event for `fn`. Launch: the account's launch event. Resume: the continuation that launch event parked.
+ * Terminate: the terminate event of an instance the sim's own copies of the functions put in service first.
+ */
 async function prepareEvent(world: World, fn: FunctionName): Promise<unknown> {
   const launch = await scaleTo(world, 1, 'EC2 Instance-launch Lifecycle Action');
   if (fn === 'lifecycleLaunch') return launch;
-  const prepLaunch = prepHandler(world);
-  if (fn === 'lifecycleTerminate') {
-    // Complete the launch with the sim's own copy of the handler, so the instance is registered and named.
-    await runHandler(world.clock, prepLaunch(launch, lambdaContext('prep', world.timeoutMs('lifecycleLaunch'))));
-    const inService = await world.clock.runUntil(
-      () => world.account.autoscaling.view()[0]?.instances[0]?.lifecycleState === 'InService',
-      MAX_WAIT_MS,
-    );
-    if (!inService) throw new Error('the prepared instance never went InService');
-    return scaleTo(world, 0, 'EC2 Instance-terminate Lifecycle Action');
+  const prep = prepHandlers(world);
+  await runHandler(world.clock, prep.launch(launch, lambdaContext('prep', world.timeoutMs('lifecycleLaunch'))));
+  if (fn === 'lifecycleResume') {
+    const due = await nextDue(world, world.queueUrl);
+    if (due.length === 0) throw new Error('the prepared launch parked no continuation');
+    return { Records: due.map((m) => sqsRecordFor(m, world.queueUrl, world.account.region, 1)) };
   }
-  // lifecycleResume: a launch whose budget runs out at once hands its wait over to the continuation queue.
-  const outcome = await runHandler(world.clock, prepLaunch(launch, lambdaContext('prep', SAFETY_MARGIN_MS + 1_000)));
-  if ((outcome as { status?: string }).status !== 'waiting') {
-    throw new Error(`expected the prepared launch to hand over, got ${JSON.stringify(outcome)}`);
-  }
-  let due: ReturnType<SimAccount['sqs']['takeDue']> = [];
-  await world.clock.runUntil(() => {
-    due = world.account.sqs.takeDue(world.queueUrl);
-    return due.length > 0;
-  }, MAX_WAIT_MS);
-  const message = due[0];
-  if (!message) throw new Error('no continuation message became due');
-  return { Records: [sqsRecordFor(message, world.queueUrl, world.account.region, 1)] };
+  await finishFlow(world, prep);
+  const inService = await world.clock.runUntil(
+    () => world.account.autoscaling.view()[0]?.instances[0]?.lifecycleState === 'InService',
+    MAX_WAIT_MS,
+  );
+  if (!inService) throw new Error('the prepared instance never went InService');
+  return scaleTo(world, 0, 'EC2 Instance-terminate Lifecycle Action');
 }
 
 async function scaleTo(world: World, desired: number, detailType: string): Promise<SimEvent> {
+  const before = world.events.length;
   world.account.autoscaling.setDesiredCapacity(world.group, desired);
-  const found = () => world.events.find((event) => event['detail-type'] === detailType);
+  const found = () => world.events.slice(before).find((event) => event['detail-type'] === detailType);
   await world.clock.runUntil(() => found() !== undefined, MAX_WAIT_MS);
   const event = found();
   if (!event) throw new Error(`the account emitted no "${detailType}" event`);
   return structuredClone(event);
 }
 
-/** The sim's own copy of the launch handler, with its clients attached to the account (as sim/lambda.ts does). */
-function prepHandler(world: World): AnyHandler {
+interface PrepHandlers {
+  launch: AnyHandler;
+  resume: AnyHandler;
+  writer: AnyHandler;
+}
+
+/** The sim's own copies of the functions, with their clients attached to the account (as sim/lambda.ts does). */
+function prepHandlers(world: World): PrepHandlers {
   const clients = createAllClients({ region: world.account.region });
-  attachSim(clients.ec2, world.account);
-  attachSim(clients.autoScaling, world.account);
-  attachSim(clients.elbv2, world.account);
-  attachSim(clients.route53, world.account);
-  attachSim(clients.sns, world.account);
-  attachSim(clients.sqs, world.account);
-  return factoryFor('functions/lifecycle/launch-handler.handler')({
+  for (const client of Object.values(clients)) attachSim(client, world.account);
+  const deps = {
     config: world.config,
     clients,
     notifier: createSnsNotifier(clients.sns, world.topicArn),
     clock: systemClock,
     continuationQueueUrl: world.queueUrl,
-    dnsQueueUrl: world.queueUrl,
+    dnsQueueUrl: world.dnsQueueUrl,
     log: new Logger({ serviceName: 'bench-prep', logLevel: 'SILENT' }),
-  });
+  };
+  return {
+    launch: factoryFor('functions/lifecycle/launch-handler.handler')(deps),
+    resume: factoryFor('functions/lifecycle/resume-handler.handler')(deps),
+    writer: factoryFor('functions/dns-writer/writer-handler.handler')(deps),
+  };
+}
+
+/** Waits (virtual time) until messages are due on the queue, and takes them. */
+async function nextDue(world: World, queueUrl: string): Promise<ReturnType<SimAccount['sqs']['takeDue']>> {
+  let due: ReturnType<SimAccount['sqs']['takeDue']> = [];
+  await world.clock.runUntil(() => {
+    due = world.account.sqs.takeDue(queueUrl);
+    return due.length > 0;
+  }, MAX_WAIT_MS);
+  return due;
+}
+
+/**
+ * Carries the flow on with the sim's copies of the resume function and the Route 53 writer (untimed) until nothing
+ * is waiting in either queue: the continuations the timed handler parked, the writer's answers, and so on.
+ */
+async function finishFlow(world: World, prep: PrepHandlers): Promise<void> {
+  const deadline = world.clock.now() + MAX_WAIT_MS;
+  for (;;) {
+    const waiting = world.account.sqs.view().filter((q) => q.waiting.length > 0);
+    if (waiting.length === 0 || world.clock.now() >= deadline) return;
+    for (const [url, handler] of [
+      [world.dnsQueueUrl, prep.writer],
+      [world.queueUrl, prep.resume],
+    ] as const) {
+      const due = world.account.sqs.takeDue(url);
+      if (due.length === 0) continue;
+      const event = { Records: due.map((m) => sqsRecordFor(m, url, world.account.region, 1)) };
+      await runHandler(world.clock, handler(event, lambdaContext('prep', 120_000)));
+    }
+    await world.clock.advance(STEP_MS);
+  }
 }
 
 // ---------------------------------------------------------------- the cold start (timed)
@@ -141,6 +187,7 @@ async function timedColdStart(world: World, request: ColdStartRequest, event: un
   process.env.LAMBDA_TASK_ROOT = request.taskRoot;
   process.env.FLEETPILOT_TOPIC_ARN = world.topicArn;
   process.env.FLEETPILOT_CONTINUATION_QUEUE_URL = world.queueUrl;
+  process.env.FLEETPILOT_DNS_QUEUE_URL = world.dnsQueueUrl;
   // The seam in shared/aws/clients.ts: every client the handler's own SDK copy makes is plugged into the account.
   (globalThis as Record<symbol, unknown>)[CLIENT_HOOK] = (client: Parameters<typeof attachSim>[0]) =>
     attachSim(client, world.account);
@@ -165,6 +212,10 @@ async function timedColdStart(world: World, request: ColdStartRequest, event: un
     loaded.handler(event, lambdaContext(request.fn, world.timeoutMs(request.fn))),
   );
   const t2 = performance.now();
+  const timedCalls = awsCalls;
+  delete (globalThis as Record<symbol, unknown>)[CLIENT_HOOK];
+  // Untimed: the rest of the flow (resume looks, the writer), so the sample is shown to lead to its hook's answer.
+  await finishFlow(world, prepHandlers(world));
   const hookResults = world.account.autoscaling.hookResults
     .slice(hookResultsBefore)
     .map((record) => `${record.result} by ${record.by}`);
@@ -172,7 +223,7 @@ async function timedColdStart(world: World, request: ColdStartRequest, event: un
     requireMs: t1 - t0,
     handleMs: t2 - t1,
     virtualMs: world.clock.now() - virtualStart,
-    awsCalls,
+    awsCalls: timedCalls,
     result,
     hookResults,
   };
