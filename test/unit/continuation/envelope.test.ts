@@ -115,7 +115,7 @@ describe('sendContinuations', () => {
     const sending = sendContinuations(client, outgoing(12));
 
     await expect(sending).rejects.toThrow(ContinuationSendError);
-    const error = await sending.catch((e: unknown) => e as ContinuationSendError);
+    const error = (await sending.catch((e: unknown) => e)) as ContinuationSendError;
     expect(error.name).toBe('ContinuationSendError');
     expect(error.failed).toEqual([
       { subject: 'item-3', code: 'InternalError', message: 'try again' },
