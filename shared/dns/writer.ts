@@ -19,6 +19,7 @@ import {
   type Change,
   ChangeResourceRecordSetsCommand,
   ListResourceRecordSetsCommand,
+  type ListResourceRecordSetsCommandOutput,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
 import { isAwsError } from '../errors';
@@ -159,16 +160,26 @@ async function refused(
 ): Promise<EntryResult> {
   const reason = `${error.name}: ${error.message}`;
   if (change.action !== 'DELETE') return { failed: reason };
-  const out = await pacer.call(() =>
-    ports.route53.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: zoneId,
-        StartRecordName: change.name,
-        StartRecordType: change.type,
-        MaxItems: 1,
-      }),
-    ),
-  );
+  let out: ListResourceRecordSetsCommandOutput;
+  try {
+    out = await pacer.call(() =>
+      ports.route53.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          StartRecordName: change.name,
+          StartRecordType: change.type,
+          MaxItems: 1,
+        }),
+      ),
+    );
+  } catch (readError) {
+    if (isAwsError(readError, 'InvalidInput', 'NoSuchHostedZone')) {
+      return { failed: `${(readError as Error).name}: ${(readError as Error).message}` };
+    }
+    // Throttling, 5xx after the SDK's retries: as for a change, this request is left for redelivery; the error must
+    // not escape and fail every other request of the batch.
+    return 'retry';
+  }
   const current = out.ResourceRecordSets?.[0];
   if (!current || normalise(current.Name ?? '') !== normalise(change.name) || current.Type !== change.type) {
     return 'gone';

@@ -1,47 +1,36 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
-import { DeregisterTargetsCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ChangeResourceRecordSetsCommand, Route53ServiceException } from '@aws-sdk/client-route-53';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RequestThrottled, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { makeLifecycleHandler, makeResumeHandler } from '../../../functions/lifecycle/handlers';
-import { type Progress, startProgress } from '../../../functions/lifecycle/progress';
-import { loadEvent, timedEvent } from '../../helpers/events';
+import { envelope } from '../../../shared/continuation/envelope';
+import { type LifecycleSample, loadEvent, timedEvent } from '../../helpers/events';
 import {
+  callLog,
+  HEALTHY_THRESHOLD_S,
   harness,
   INSTANCE,
   instance,
-  lifecycleState,
+  instanceId,
+  launchEvent,
   mocks,
-  records,
-  recordTags,
-  resetMocks,
-  routeSet,
+  mutatingCalls,
+  parkedMessages,
+  sqsEvent,
 } from './harness';
 
-type Sample = { id: string; detail: Record<string, unknown>; [k: string]: unknown };
-
-function sqsEvent(...bodies: string[]): SQSEvent {
-  const record = loadEvent<SQSEvent>('sqs-event').Records[0];
-  if (!record) throw new Error('sqs-event.json has no record');
-  return { Records: bodies.map((body, i) => ({ ...record, body, messageId: `m-${i}` })) };
-}
-
-const allClients = () => [mocks.asg, mocks.ec2, mocks.elb, mocks.r53, mocks.sqs];
-const totalCalls = () => allClients().reduce((n, c) => n + c.calls().length, 0);
-
-beforeEach(resetMocks);
+const context = () => ({ getRemainingTimeInMillis: () => 120_000 });
 
 describe('lifecycle handlers at the boundary', () => {
-  it('rejects an event without EC2InstanceId, names the field, changes nothing and sends a warning', async () => {
+  it('rejects an event without EC2InstanceId, names the field, calls nothing and sends a warning', async () => {
     const h = harness();
-    const event = timedEvent<Sample>('autoscaling-launch-lifecycle-action');
-    delete event.detail.EC2InstanceId;
+    const event = timedEvent<LifecycleSample>('autoscaling-launch-lifecycle-action');
+    delete (event.detail as Partial<LifecycleSample['detail']>).EC2InstanceId;
 
-    const outcome = await makeLifecycleHandler('launch', h.deps)(event, h.context());
+    const outcome = await h.launch(event);
 
     expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('detail.EC2InstanceId') });
-    expect(totalCalls()).toBe(0);
+    expect(callLog).toEqual([]);
     expect(h.notifier.sent).toHaveLength(1);
     expect(h.notifier.sent[0]).toMatchObject({
       severity: 'warning',
@@ -54,124 +43,133 @@ describe('lifecycle handlers at the boundary', () => {
   it('rejects a terminate event delivered to the launch function', async () => {
     const h = harness();
 
-    const outcome = await makeLifecycleHandler('launch', h.deps)(
-      timedEvent('autoscaling-terminate-lifecycle-action'),
-      h.context(),
-    );
+    const outcome = await h.launch(timedEvent('autoscaling-terminate-lifecycle-action'));
 
     expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('is not a launch action') });
-    expect(totalCalls()).toBe(0);
+    expect(callLog).toEqual([]);
   });
 
   it('rejects an event whose time is not a timestamp (as in AWS samples with placeholders)', async () => {
     const h = harness();
 
-    const outcome = await makeLifecycleHandler('launch', h.deps)(
-      loadEvent('autoscaling-launch-lifecycle-action'),
-      h.context(),
-    );
+    const outcome = await h.launch(loadEvent('autoscaling-launch-lifecycle-action'));
 
     expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('time') });
+    expect(callLog).toEqual([]);
   });
 
   it('ignores autoscaling:TEST_NOTIFICATION without any AWS call or notification', async () => {
     const h = harness();
 
-    const outcome = await makeLifecycleHandler('launch', h.deps)(
-      loadEvent('autoscaling-test-notification'),
-      h.context(),
-    );
+    const outcome = await h.launch(loadEvent('autoscaling-test-notification'));
 
     expect(outcome).toEqual({ status: 'ignored', reason: 'autoscaling:TEST_NOTIFICATION' });
-    expect(totalCalls()).toBe(0);
+    expect(callLog).toEqual([]);
     expect(h.notifier.sent).toEqual([]);
   });
 
   it('ignores a group that is not in the config', async () => {
     const h = harness();
-    const event = timedEvent<Sample>('autoscaling-launch-lifecycle-action');
+    const event = launchEvent();
     event.detail.AutoScalingGroupName = 'someone-elses-asg';
 
-    const outcome = await makeLifecycleHandler('launch', h.deps)(event, h.context());
-
-    expect(outcome).toMatchObject({ status: 'ignored' });
-    expect(totalCalls()).toBe(0);
+    expect(await h.launch(event)).toMatchObject({ status: 'ignored' });
+    expect(callLog).toEqual([]);
     expect(h.notifier.sent).toEqual([]);
   });
 
-  it('rethrows an error it cannot classify so Lambda retries and the dead-letter queue keeps it', async () => {
+  it('continues later through the queue when the guard read fails with a network error', async () => {
     const h = harness();
-    mocks.asg.on(DescribeAutoScalingInstancesCommand).rejects(new Error('socket hang up'));
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    mocks.asg.on(DescribeAutoScalingInstancesCommand).rejects(reset);
 
-    await expect(
-      makeLifecycleHandler('launch', h.deps)(timedEvent('autoscaling-launch-lifecycle-action'), h.context()),
-    ).rejects.toThrow('socket hang up');
+    expect(await h.launch()).toEqual({ status: 'waiting', phase: 'start' });
+    expect(parkedMessages().map((m) => m.envelope.retries)).toEqual([1]);
+    expect(mutatingCalls()).toEqual([]);
+  });
+
+  it('abandons and reports a launch whose guard fails with an error retrying cannot fix', async () => {
+    const h = harness();
+    mocks.asg.on(DescribeAutoScalingInstancesCommand).rejects(new Error('unexpected answer'));
+
+    expect(await h.launch()).toEqual({ status: 'abandoned', reason: 'unexpected answer' });
     expect(mocks.elb).not.toHaveReceivedCommand(RegisterTargetsCommand);
+    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['critical', 'lifecycle.launch.abandoned']]);
   });
 });
 
 describe('resume handler (continuation queue)', () => {
-  it('reports a malformed continuation and lets the message go instead of redelivering it forever', async () => {
+  it.each([
+    ['without Records', {}],
+    ['with Records: null', { Records: null }],
+  ])('rejects an SQS event %s with a clear warning and no crash', async (_, event) => {
     const h = harness();
 
-    const response = await makeResumeHandler(h.deps)(sqsEvent('{"v":1,"phase":"nowhere"}', 'not json'), h.context());
+    const response = await makeResumeHandler(h.deps)(event, context());
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(h.notifier.sent.map((n) => n.kind)).toEqual(['lifecycle.event.invalid', 'lifecycle.event.invalid']);
-    expect(h.notifier.sent[1]?.facts[0]?.[1]).toBe('body is not JSON');
-    expect(totalCalls()).toBe(0);
+    expect(h.notifier.sent.map((n) => n.kind)).toEqual(['lifecycle.event.invalid']);
+    expect(h.notifier.sent[0]?.facts[0]?.[1]).toMatch(/^Records: /);
+    expect(callLog).toEqual([]);
   });
 
-  const throttled = () =>
-    new Route53ServiceException({
-      name: 'Throttling',
-      message: 'Rate exceeded',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 400 },
-    });
-
-  const progressAt = (h: ReturnType<typeof harness>, phase: Progress['phase'], retries = 0): Progress => ({
-    ...startProgress({
-      eventId: 'e-1',
-      time: h.clock.now(),
-      region: 'us-west-2',
-      account: '123456789012',
-      transition: 'launch',
-      groupName: 'my-asg',
-      hookName: 'my-lifecycle-hook',
-      instanceId: INSTANCE,
-      token: 't-1',
-      replaceRootVolume: false,
-    }),
-    phase,
-    retries,
-  });
-
-  it('returns a continuation whose queued retries are used up as a batch item failure, for SQS to redeliver', async () => {
+  it('rejects a malformed continuation and one of an unknown kind once, without asking for redelivery', async () => {
     const h = harness();
-    mocks.r53.on(ChangeResourceRecordSetsCommand).rejects(throttled());
 
-    const response = await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'start', 8))), h.context());
+    const response = await h.resume(
+      'not json',
+      JSON.stringify({ v: 1, kind: 'lifecycle.step', hops: 0, retries: 0, payload: { phase: 'nowhere' } }),
+      JSON.stringify(envelope('dns.change', { what: 'x' })),
+    );
 
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
-    expect(mocks.sqs).not.toHaveReceivedCommand(SendMessageCommand);
-    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['warning', 'lifecycle.launch.retrying']]);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(h.notifier.sent.map((n) => [n.kind, n.correlationId])).toEqual([
+      ['lifecycle.event.invalid', 'm-0'],
+      ['lifecycle.event.invalid', 'm-2'],
+      ['lifecycle.event.invalid', 'm-1'],
+    ]);
+    const problems = h.notifier.sent.map((n) => n.facts.map(([, v]) => v).join(' | '));
+    expect(problems[0]).toBe('body is not JSON');
+    expect(problems[1]).toContain('kind: "dns.change" is not served here');
+    expect(problems[2]).toContain('payload.phase');
+    expect(callLog).toEqual([]);
   });
 
-  it('reports a resumed wait whose hook timed out meanwhile, and cleans up what launch had done', async () => {
+  it('returns every message id of the batch for redelivery when a retryable error fails the whole batch', async () => {
     const h = harness();
-    lifecycleState(undefined);
-    instance({ state: 'terminated', tags: recordTags() });
-    records([routeSet(`${INSTANCE}.web.example.com`, '203.0.113.7')]);
+    const ids = [instanceId(1), instanceId(2), instanceId(3)];
+    for (const id of ids) instance({ health: 'initial' }, id);
+    for (const id of ids) await h.launch(launchEvent(id));
+    const parked = parkedMessages();
+    mocks.sqs
+      .on(SendMessageBatchCommand)
+      .rejects(new RequestThrottled({ message: 'Request is throttled', $metadata: {} }));
+    h.clock.advance(HEALTHY_THRESHOLD_S * 1000);
 
-    await makeResumeHandler(h.deps)(sqsEvent(JSON.stringify(progressAt(h, 'await-healthy'))), h.context());
+    const response = await h.resume(...parked.map((m) => JSON.stringify(m.envelope)));
 
-    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['critical', 'lifecycle.launch.expired']]);
-    expect(mocks.elb).toHaveReceivedCommand(DeregisterTargetsCommand);
-    expect(mocks.r53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
-      HostedZoneId: 'ZPUBLIC1',
-      ChangeBatch: expect.objectContaining({ Changes: [expect.objectContaining({ Action: 'DELETE' })] }),
+    expect(response).toEqual({
+      batchItemFailures: ['m-0', 'm-1', 'm-2'].map((itemIdentifier) => ({ itemIdentifier })),
     });
+    expect(h.notifier.sent.map((n) => [n.severity, n.kind, n.title])).toEqual([
+      ['warning', 'lifecycle.launch.retrying', '3 lifecycle actions hit an error; retrying'],
+    ]);
+  });
+
+  it('ignores a continuation for a group that is no longer in the config', async () => {
+    const h = harness();
+    const event = launchEvent();
+    instance({ ec2: 'pending' });
+    await h.launch(event);
+    const parked = parkedMessages()[0]?.envelope;
+    const payload = parked?.payload as { action: { groupName: string } };
+    payload.action.groupName = 'removed-asg';
+    callLog.length = 0;
+
+    const response = await h.resume(JSON.stringify(parked));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(callLog).toEqual([]);
   });
 });
 
@@ -184,11 +182,9 @@ describe('logging', () => {
       return true;
     });
     const log = new Logger({ serviceName: 'fleetpilot', logLevel: 'INFO' });
+    const event = launchEvent();
     try {
-      await makeLifecycleHandler('launch', { ...h.deps, log })(
-        timedEvent('autoscaling-launch-lifecycle-action'),
-        h.context(),
-      );
+      await makeLifecycleHandler('launch', { ...h.deps, log })(event, context());
     } finally {
       spy.mockRestore();
     }
@@ -198,8 +194,16 @@ describe('logging', () => {
       fleetpilotService: 'web',
       asg: 'my-asg',
       instanceId: INSTANCE,
-      eventId: timedEvent<{ id: string }>('autoscaling-launch-lifecycle-action').id,
+      eventId: event.id,
       phase: 'start',
     });
   });
+});
+
+// sqsEvent is AWS's sample SQS record with our bodies; a quick check that the helper keeps its shape.
+it('builds resume batches from AWS sample SQS records', () => {
+  expect(sqsEvent('a', 'b').Records.map((r) => [r.messageId, r.body, r.eventSource])).toEqual([
+    ['m-0', 'a', 'aws:sqs'],
+    ['m-1', 'b', 'aws:sqs'],
+  ]);
 });

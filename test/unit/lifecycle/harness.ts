@@ -1,4 +1,9 @@
-/** Shared arrangement for the lifecycle unit tests: config, mocked clients, a manual clock and a Lambda context. */
+/**
+ * Shared arrangement for the lifecycle unit tests: a config, aws-sdk-client-mock stubs that answer from a small table
+ * of instances (group, lifecycle state, EC2 state, addresses, tags, target health), a manual clock, and a driver that
+ * delivers what the core parks in the continuation queue (and what it asks of the Route 53 writer) back to the resume
+ * handler, the way SQS would: after the message's DelaySeconds, several messages due together in one batch.
+ */
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   AutoScalingClient,
@@ -22,26 +27,39 @@ import {
   RegisterTargetsCommand,
   type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import {
-  ChangeResourceRecordSetsCommand,
-  ListResourceRecordSetsCommand,
-  type ResourceRecordSet,
-  Route53Client,
-} from '@aws-sdk/client-route-53';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type HandlerResult, makeLifecycleHandler, makeResumeHandler } from '../../../functions/lifecycle/handlers';
 import { createAllClients } from '../../../shared/aws/all-clients';
 import { parseConfig } from '../../../shared/config/load';
+import type { Envelope } from '../../../shared/continuation/envelope';
+import type { DnsOutcome, DnsRequest } from '../../../shared/dns/request';
 import type { HandlerDeps } from '../../../shared/runtime/deps';
-import { SAMPLE_TIME } from '../../helpers/events';
+import { type LifecycleSample, loadEvent, SAMPLE_TIME, timedEvent } from '../../helpers/events';
+import { type ManualClock, manualClock } from '../../helpers/manual-clock';
 import { type RecordingNotifier, recordingNotifier } from '../../helpers/recording-notifier';
 
 export const TG_HTTP = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/web-http/0123456789abcdef';
 export const TG_GRPC = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/web-grpc/fedcba9876543210';
 export const QUEUE_URL = 'https://sqs.us-west-2.amazonaws.com/123456789012/fleetpilot-continuations';
+export const DNS_QUEUE_URL = 'https://sqs.us-west-2.amazonaws.com/123456789012/fleetpilot-dns-changes';
 export const INSTANCE = 'i-1234567890abcdef0';
 export const ZONE_INTERNAL = 'ZINTERNAL1';
 export const ZONE_PUBLIC = 'ZPUBLIC1';
+export const EVENT_TIME = Date.parse(SAMPLE_TIME);
+/** pollIntervalSeconds, healthyTimeoutSeconds, … of the test config. */
+export const POLL_S = 10;
+export const HEALTHY_TIMEOUT_S = 600;
+export const DRAIN_TIMEOUT_S = 300;
+/** The target groups' health checks: every 10 s, healthy after 3 passes. */
+export const HEALTHY_THRESHOLD_S = (3 - 1) * 10;
 
 export const configYaml = (extra = '') => `
 region: us-west-2
@@ -61,9 +79,9 @@ services:
         - { name: "{az}-{privateIpDashed}.web.internal.example.com", zone: internal }
         - { name: "{instanceId}.web.example.com", zone: public, value: publicIp }
     lifecycle:
-      launch: { runningTimeoutSeconds: 120, healthyTimeoutSeconds: 600 }
-      terminate: { drainTimeoutSeconds: 300 }
-      pollIntervalSeconds: 10
+      launch: { runningTimeoutSeconds: 120, healthyTimeoutSeconds: ${HEALTHY_TIMEOUT_S} }
+      terminate: { drainTimeoutSeconds: ${DRAIN_TIMEOUT_S} }
+      pollIntervalSeconds: ${POLL_S}
 ${extra}`;
 
 export const mocks = {
@@ -74,174 +92,322 @@ export const mocks = {
   sqs: mockClient(SQSClient),
 };
 
-export interface Harness {
-  deps: HandlerDeps;
-  notifier: RecordingNotifier;
-  clock: { now(): number; sleep(ms: number): Promise<void> };
-  /** A Lambda context whose remaining time counts down on the harness clock. */
-  context(remainingMs?: number): { getRemainingTimeInMillis(): number };
-  advance(ms: number): void;
-}
-
-export function harness(options: { dryRun?: boolean; startAt?: number } = {}): Harness {
-  const config = parseConfig(configYaml(options.dryRun ? 'dryRun: true' : ''), 'test.yml');
-  let now = options.startAt ?? Date.parse(SAMPLE_TIME) + 2000;
-  const clock = {
-    now: () => now,
-    sleep: async (ms: number) => {
-      now += ms;
-    },
-  };
-  const notifier = recordingNotifier();
-  return {
-    deps: {
-      config,
-      clients: createAllClients({ region: 'us-west-2', maxAttempts: 1 }),
-      notifier,
-      clock,
-      continuationQueueUrl: QUEUE_URL,
-      log: new Logger({ logLevel: 'SILENT' }),
-    },
-    notifier,
-    clock,
-    context(remainingMs = 900_000) {
-      const end = now + remainingMs;
-      return { getRemainingTimeInMillis: () => end - now };
-    },
-    advance(ms) {
-      now += ms;
-    },
-  };
-}
-
-export function resetMocks(): void {
-  for (const m of Object.values(mocks)) m.reset();
-  mocks.asg.on(CompleteLifecycleActionCommand).resolves({});
-  mocks.asg.on(RecordLifecycleActionHeartbeatCommand).resolves({});
-  mocks.asg.on(DescribeLifecycleHooksCommand).resolves({
-    LifecycleHooks: [
-      { LifecycleHookName: 'my-launch-lifecycle-hook', AutoScalingGroupName: 'my-asg', HeartbeatTimeout: 300 },
-    ],
-  });
-  lifecycleState('Pending:Wait');
-  instance({});
-  mocks.ec2.on(CreateTagsCommand).resolves({});
-  mocks.ec2.on(DeleteTagsCommand).resolves({});
-  mocks.elb.on(RegisterTargetsCommand).resolves({});
-  mocks.elb.on(DeregisterTargetsCommand).resolves({});
-  mocks.elb.on(DescribeTargetGroupsCommand).resolves({
-    TargetGroups: [TG_HTTP, TG_GRPC].map((arn) => ({
-      TargetGroupArn: arn,
-      Protocol: 'HTTP',
-      Port: 80,
-      HealthCheckProtocol: 'HTTP',
-      HealthCheckPath: '/healthz',
-      HealthCheckPort: 'traffic-port',
-      HealthCheckIntervalSeconds: 10,
-      HealthyThresholdCount: 3,
-      Matcher: { HttpCode: '200' },
-    })),
-  });
-  health('healthy');
-  mocks.r53.on(ChangeResourceRecordSetsCommand).resolves({
-    ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) },
-  });
-  records([]);
-  mocks.sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-}
-
-export function lifecycleState(state: string | undefined): void {
-  mocks.asg.on(DescribeAutoScalingInstancesCommand).resolves({
-    AutoScalingInstances: state
-      ? [
-          {
-            InstanceId: INSTANCE,
-            AutoScalingGroupName: 'my-asg',
-            LifecycleState: state,
-            AvailabilityZone: 'us-west-2a',
-            HealthStatus: 'HEALTHY',
-            ProtectedFromScaleIn: false,
-          },
-        ]
-      : [],
-  });
-}
-
-export function instance(options: {
-  state?: string;
-  privateIp?: string | null;
-  publicIp?: string | null;
-  tags?: Tag[];
-}): void {
-  mocks.ec2.on(DescribeInstancesCommand).resolves({
-    Reservations: [
-      {
-        Instances: [
-          {
-            InstanceId: INSTANCE,
-            State: { Name: (options.state ?? 'running') as 'running', Code: 16 },
-            ...(options.privateIp === null ? {} : { PrivateIpAddress: options.privateIp ?? '10.0.1.23' }),
-            ...(options.publicIp === null ? {} : { PublicIpAddress: options.publicIp ?? '203.0.113.7' }),
-            Placement: { AvailabilityZone: 'us-west-2a' },
-            Tags: options.tags ?? [{ Key: 'aws:autoscaling:groupName', Value: 'my-asg' }],
-          },
-        ],
-      },
-    ],
-  });
-}
-
 type State = `${TargetHealthStateEnum}`;
 export interface HealthStep {
   state: State;
   reason?: string;
   description?: string;
 }
+/** What DescribeTargetHealth says of an instance in a target group; undefined: the group does not list it. */
+export type HealthSpec = State | HealthStep | ((arn: string, now: number) => State | HealthStep | undefined);
 
-/** Target health answered in order for both groups; the last step repeats. */
-export function health(...steps: (State | HealthStep)[]): void {
-  for (const arn of [TG_HTTP, TG_GRPC]) {
-    let stub = mocks.elb.on(DescribeTargetHealthCommand, { TargetGroupArn: arn });
-    steps.forEach((step, i) => {
-      const s = typeof step === 'string' ? { state: step } : step;
-      const output = {
-        TargetHealthDescriptions: [
-          {
-            Target: { Id: INSTANCE, Port: 80 },
-            TargetHealth: {
-              State: s.state,
-              ...(s.reason ? { Reason: s.reason as 'Target.Timeout' } : {}),
-              ...(s.description ? { Description: s.description } : {}),
-            },
-          },
-        ],
-      };
-      if (i === steps.length - 1) stub.resolves(output);
-      else stub = stub.resolvesOnce(output);
-    });
-  }
+export interface FakeInstance {
+  /** The Auto Scaling group holding it and its lifecycle state; no group: DescribeAutoScalingInstances omits it. */
+  group?: string;
+  lifecycle?: string;
+  /** EC2 state; undefined: DescribeInstances no longer knows it. */
+  ec2?: string;
+  privateIp?: string;
+  publicIp?: string;
+  az: string;
+  tags: Tag[];
+  health?: HealthSpec;
 }
 
-export function records(sets: ResourceRecordSet[]): void {
-  mocks.r53
-    .on(ListResourceRecordSetsCommand)
-    .callsFake((input: { StartRecordName?: string; StartRecordType?: string }) => {
-      const wanted = `${input.StartRecordName}.`;
-      const found = sets.filter((s) => s.Name === wanted && s.Type === input.StartRecordType);
-      return Promise.resolve({ ResourceRecordSets: found, IsTruncated: false, MaxItems: 1 });
-    });
-}
+const world = new Map<string, FakeInstance>();
+/** Every AWS command sent, in order, by name ("RegisterTargets", …). */
+export const callLog: string[] = [];
 
-export const recordTags = (): Tag[] => [
-  { Key: 'aws:autoscaling:groupName', Value: 'my-asg' },
-  { Key: 'fleetpilot:dns:0', Value: `${ZONE_INTERNAL} ${INSTANCE}.web.internal.example.com A 60 10.0.1.23` },
-  { Key: 'fleetpilot:dns:1', Value: `${ZONE_INTERNAL} us-west-2a-10-0-1-23.web.internal.example.com A 60 10.0.1.23` },
-  { Key: 'fleetpilot:dns:2', Value: `${ZONE_PUBLIC} ${INSTANCE}.web.example.com A 60 203.0.113.7` },
-];
-
-export const routeSet = (name: string, value: string): ResourceRecordSet => ({
-  Name: `${name}.`,
-  Type: 'A',
-  TTL: 60,
-  ResourceRecords: [{ Value: value }],
+const defaultInstance = (n = 0): FakeInstance => ({
+  group: 'my-asg',
+  lifecycle: 'Pending:Wait',
+  ec2: 'running',
+  privateIp: `10.0.1.${23 + n}`,
+  publicIp: `203.0.113.${7 + n}`,
+  az: 'us-west-2a',
+  tags: [{ Key: 'aws:autoscaling:groupName', Value: 'my-asg' }],
+  health: 'healthy',
 });
+
+/** Changes (or adds) an instance of the table; unset fields keep their value (or the default). */
+export function instance(changes: Partial<FakeInstance> = {}, id = INSTANCE): FakeInstance {
+  const current = world.get(id) ?? defaultInstance(world.size);
+  const next = { ...current, ...changes };
+  world.set(id, next);
+  return next;
+}
+
+/** The n-th extra instance id (n < 10), e.g. i-0134567 89abcdef00. */
+export const instanceId = (n: number) => `i-0${n}3456789abcdef00`;
+
+/** Names of the mutating commands (calls that change AWS), for "nothing changed" checks. */
+export const MUTATING = [
+  'RegisterTargets',
+  'DeregisterTargets',
+  'CreateTags',
+  'DeleteTags',
+  'CompleteLifecycleAction',
+  'RecordLifecycleActionHeartbeat',
+  'ChangeResourceRecordSets',
+] as const;
+export const mutatingCalls = () => callLog.filter((name) => (MUTATING as readonly string[]).includes(name));
+
+function logged<I, O>(name: string, answer: (input: I) => O): (input: I) => Promise<O> {
+  return async (input) => {
+    callLog.push(name);
+    return answer(input);
+  };
+}
+
+function healthOf(spec: HealthSpec | undefined, arn: string, now: number): HealthStep | undefined {
+  const value = typeof spec === 'function' ? spec(arn, now) : spec;
+  return typeof value === 'string' ? { state: value } : value;
+}
+
+export function resetMocks(clock?: ManualClock): void {
+  for (const m of Object.values(mocks)) m.reset();
+  world.clear();
+  callLog.length = 0;
+  instance({});
+  const now = () => clock?.now() ?? EVENT_TIME;
+  mocks.asg.on(CompleteLifecycleActionCommand).callsFake(logged('CompleteLifecycleAction', () => ({})));
+  mocks.asg.on(RecordLifecycleActionHeartbeatCommand).callsFake(logged('RecordLifecycleActionHeartbeat', () => ({})));
+  mocks.asg.on(DescribeLifecycleHooksCommand).callsFake(
+    logged('DescribeLifecycleHooks', (input: { LifecycleHookNames?: string[] }) => ({
+      LifecycleHooks: [
+        { LifecycleHookName: input.LifecycleHookNames?.[0], AutoScalingGroupName: 'my-asg', HeartbeatTimeout: 300 },
+      ],
+    })),
+  );
+  mocks.asg.on(DescribeAutoScalingInstancesCommand).callsFake(
+    logged('DescribeAutoScalingInstances', (input: { InstanceIds?: string[] }) => ({
+      AutoScalingInstances: (input.InstanceIds ?? []).flatMap((id) => {
+        const i = world.get(id);
+        return i?.group && i.lifecycle
+          ? [
+              {
+                InstanceId: id,
+                AutoScalingGroupName: i.group,
+                LifecycleState: i.lifecycle,
+                AvailabilityZone: i.az,
+                HealthStatus: 'HEALTHY',
+                ProtectedFromScaleIn: false,
+              },
+            ]
+          : [];
+      }),
+    })),
+  );
+  mocks.ec2.on(DescribeInstancesCommand).callsFake(
+    logged('DescribeInstances', (input: { Filters?: { Name?: string; Values?: string[] }[] }) => {
+      const ids = input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
+      const instances = ids.flatMap((id) => {
+        const i = world.get(id);
+        return i?.ec2
+          ? [
+              {
+                InstanceId: id,
+                State: { Name: i.ec2 as 'running', Code: 16 },
+                ...(i.privateIp ? { PrivateIpAddress: i.privateIp } : {}),
+                ...(i.publicIp ? { PublicIpAddress: i.publicIp } : {}),
+                Placement: { AvailabilityZone: i.az },
+                Tags: i.tags,
+              },
+            ]
+          : [];
+      });
+      return { Reservations: instances.length > 0 ? [{ Instances: instances }] : [] };
+    }),
+  );
+  mocks.ec2.on(CreateTagsCommand).callsFake(logged('CreateTags', () => ({})));
+  mocks.ec2.on(DeleteTagsCommand).callsFake(logged('DeleteTags', () => ({})));
+  mocks.elb.on(RegisterTargetsCommand).callsFake(logged('RegisterTargets', () => ({})));
+  mocks.elb.on(DeregisterTargetsCommand).callsFake(logged('DeregisterTargets', () => ({})));
+  mocks.elb.on(DescribeTargetGroupsCommand).callsFake(
+    logged('DescribeTargetGroups', (input: { TargetGroupArns?: string[] }) => ({
+      TargetGroups: (input.TargetGroupArns ?? []).map((arn) => ({
+        TargetGroupArn: arn,
+        Protocol: 'HTTP',
+        Port: 80,
+        HealthCheckProtocol: 'HTTP',
+        HealthCheckPath: '/healthz',
+        HealthCheckPort: 'traffic-port',
+        HealthCheckIntervalSeconds: 10,
+        HealthyThresholdCount: 3,
+        Matcher: { HttpCode: '200' },
+      })),
+    })),
+  );
+  mocks.elb.on(DescribeTargetHealthCommand).callsFake(
+    logged('DescribeTargetHealth', (input: { TargetGroupArn?: string }) => ({
+      TargetHealthDescriptions: [...world].flatMap(([id, i]) => {
+        const h = healthOf(i.health, input.TargetGroupArn ?? '', now());
+        return h
+          ? [
+              {
+                Target: { Id: id, Port: 80 },
+                TargetHealth: {
+                  State: h.state,
+                  ...(h.reason ? { Reason: h.reason as 'Target.Timeout' } : {}),
+                  ...(h.description ? { Description: h.description } : {}),
+                },
+              },
+            ]
+          : [];
+      }),
+    })),
+  );
+  mocks.sqs.on(SendMessageBatchCommand).callsFake(
+    logged('SendMessageBatch', (input: SendMessageBatchCommandInput) => ({
+      Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: 'x' })),
+      Failed: [],
+    })),
+  );
+  mocks.sqs.on(SendMessageCommand).rejects(new Error('the lifecycle core sends with SendMessageBatch only'));
+}
+
+/** A message the core sent: its queue, its envelope and its delay. */
+export interface Sent {
+  queueUrl: string;
+  envelope: Envelope;
+  delaySeconds: number;
+}
+
+/** Every message sent with SendMessageBatch so far, in order. */
+export function sentMessages(): Sent[] {
+  return mocks.sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => {
+    const input = call.args[0].input;
+    return (input.Entries ?? []).map((e) => ({
+      queueUrl: input.QueueUrl ?? '',
+      envelope: JSON.parse(e.MessageBody ?? '{}') as Envelope,
+      delaySeconds: e.DelaySeconds ?? 0,
+    }));
+  });
+}
+
+export const parkedMessages = () => sentMessages().filter((m) => m.queueUrl === QUEUE_URL);
+export const dnsRequests = () =>
+  sentMessages()
+    .filter((m) => m.queueUrl === DNS_QUEUE_URL)
+    .map((m) => {
+      expect(m.envelope.kind).toBe('dns.change');
+      return m.envelope.payload as DnsRequest;
+    });
+
+/** AWS's sample SQS event carrying the given bodies, message ids m-0, m-1, … */
+export function sqsEvent(...bodies: string[]): SQSEvent {
+  const record = loadEvent<SQSEvent>('sqs-event').Records[0];
+  if (!record) throw new Error('sqs-event.json has no record');
+  return { Records: bodies.map((body, i) => ({ ...record, body, messageId: `m-${i}` })) };
+}
+
+/** What the writer answers by default: every change applied. */
+export const appliedAll = (request: DnsRequest): DnsOutcome => ({
+  applied: request.changes.map((c) => c.name),
+  gone: [],
+  foreign: [],
+  failed: [],
+});
+
+/** The writer's answer to a request, as the lifecycle.step envelope it would send back. */
+export function answerOf(request: DnsRequest, outcome: DnsOutcome = appliedAll(request)): string {
+  if (!request.answerTo) throw new Error(`request "${request.what}" asks for no answer`);
+  return JSON.stringify({ ...request.answerTo.envelope, result: { dns: outcome } });
+}
+
+/** A launch sample event (AWS's) for an instance, timed at EVENT_TIME (or `time`). */
+export function launchEvent(id = INSTANCE, name = 'autoscaling-launch-lifecycle-action', time = SAMPLE_TIME) {
+  const event = timedEvent<LifecycleSample>(name, time);
+  event.detail.EC2InstanceId = id;
+  event.detail.LifecycleActionToken = `token-${id}`;
+  event.id = `event-${id}`;
+  return event;
+}
+
+export function terminateEvent(id = INSTANCE, name = 'autoscaling-terminate-lifecycle-action') {
+  return launchEvent(id, name);
+}
+
+export interface Harness {
+  deps: HandlerDeps;
+  notifier: RecordingNotifier;
+  clock: ManualClock;
+  launch(event?: unknown, remainingMs?: number): Promise<HandlerResult>;
+  terminate(event?: unknown): Promise<HandlerResult>;
+  /** Delivers these bodies to the resume handler as one SQS batch; run() then ignores everything sent before. */
+  resume(...bodies: string[]): ReturnType<ReturnType<typeof makeResumeHandler>>;
+  /**
+   * Plays SQS and the Route 53 writer until nothing is left to deliver (or `until` holds): parked messages come back
+   * after their delay on the manual clock, messages due at the same moment in one batch; a DNS request with an
+   * answerTo is answered at once with `writer(request)`. Returns the number of resume invocations.
+   */
+  run(options?: { writer?: (r: DnsRequest) => DnsOutcome; until?: () => boolean; maxSteps?: number }): Promise<number>;
+}
+
+export function harness(options: { dryRun?: boolean; startAt?: number } = {}): Harness {
+  const config = parseConfig(configYaml(options.dryRun ? 'dryRun: true' : ''), 'test.yml');
+  const clock = manualClock(options.startAt ?? EVENT_TIME + 2000);
+  resetMocks(clock);
+  const notifier = recordingNotifier();
+  const deps: HandlerDeps = {
+    config,
+    clients: createAllClients({ region: 'us-west-2', maxAttempts: 1 }),
+    notifier,
+    clock,
+    continuationQueueUrl: QUEUE_URL,
+    dnsQueueUrl: DNS_QUEUE_URL,
+    log: new Logger({ logLevel: 'SILENT' }),
+  };
+  const context = (remainingMs = 120_000) => {
+    const end = clock.now() + remainingMs;
+    return { getRemainingTimeInMillis: () => end - clock.now() };
+  };
+  // Built once, like a warm execution environment: the caches live as long as the harness.
+  const launchHandler = makeLifecycleHandler('launch', deps);
+  const terminateHandler = makeLifecycleHandler('terminate', deps);
+  const resumeHandler = makeResumeHandler(deps);
+  let delivered = 0;
+  const pending: { dueAt: number; body: string }[] = [];
+  return {
+    deps,
+    notifier,
+    clock,
+    launch: (event = launchEvent(), remainingMs = 900_000) => launchHandler(event, context(remainingMs)),
+    terminate: (event = terminateEvent()) => terminateHandler(event, context(900_000)),
+    resume(...bodies) {
+      // A test that delivers by hand has dealt with everything sent so far: run() picks up only what comes next.
+      delivered = sentMessages().length;
+      return resumeHandler(sqsEvent(...bodies), context());
+    },
+    async run({ writer = appliedAll, until = () => false, maxSteps = 200 } = {}) {
+      let steps = 0;
+      for (;;) {
+        const sent = sentMessages();
+        for (const m of sent.slice(delivered)) {
+          if (m.queueUrl === QUEUE_URL) {
+            pending.push({ dueAt: clock.now() + m.delaySeconds * 1000, body: JSON.stringify(m.envelope) });
+          } else {
+            const request = m.envelope.payload as DnsRequest;
+            if (request.answerTo) pending.push({ dueAt: clock.now(), body: answerOf(request, writer(request)) });
+          }
+        }
+        delivered = sent.length;
+        if (pending.length === 0 || until()) return steps;
+        if (steps >= maxSteps) throw new Error(`still running after ${maxSteps} resumes`);
+        const dueAt = Math.min(...pending.map((p) => p.dueAt));
+        const batch = pending.filter((p) => p.dueAt === dueAt);
+        pending.splice(0, pending.length, ...pending.filter((p) => p.dueAt !== dueAt));
+        clock.advance(Math.max(0, dueAt - clock.now()));
+        await resumeHandler(sqsEvent(...batch.map((p) => p.body)), context());
+        steps += 1;
+      }
+    },
+  };
+}
+
+export const recordTags = (id = INSTANCE): Tag[] => [
+  { Key: 'aws:autoscaling:groupName', Value: 'my-asg' },
+  { Key: 'fleetpilot:dns:0', Value: `${ZONE_INTERNAL} ${id}.web.internal.example.com A 60 10.0.1.23` },
+  { Key: 'fleetpilot:dns:1', Value: `${ZONE_INTERNAL} us-west-2a-10-0-1-23.web.internal.example.com A 60 10.0.1.23` },
+  { Key: 'fleetpilot:dns:2', Value: `${ZONE_PUBLIC} ${id}.web.example.com A 60 203.0.113.7` },
+];

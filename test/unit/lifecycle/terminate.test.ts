@@ -1,225 +1,273 @@
-import { CompleteLifecycleActionCommand, RecordLifecycleActionHeartbeatCommand } from '@aws-sdk/client-auto-scaling';
-import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
+import { DeregisterTargetsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { DnsRequest } from '../../../shared/dns/request';
 import {
-  DeregisterTargetsCommand,
-  DescribeTargetHealthCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { makeLifecycleHandler } from '../../../functions/lifecycle/handlers';
-import { timedEvent } from '../../helpers/events';
-import {
+  answerOf,
+  DRAIN_TIMEOUT_S,
+  dnsRequests,
   harness,
-  health,
   INSTANCE,
   instance,
-  lifecycleState,
   mocks,
-  records,
+  mutatingCalls,
+  parkedMessages,
+  QUEUE_URL,
   recordTags,
-  resetMocks,
-  routeSet,
   TG_GRPC,
   TG_HTTP,
+  terminateEvent,
   ZONE_INTERNAL,
   ZONE_PUBLIC,
 } from './harness';
 
-const terminateEvent = () => timedEvent('autoscaling-terminate-lifecycle-action');
+const kinds = (h: ReturnType<typeof harness>) => h.notifier.sent.map((n) => [n.severity, n.kind]);
+const onlyDnsRequest = (): DnsRequest => {
+  const requests = dnsRequests();
+  expect(requests).toHaveLength(1);
+  return requests[0] as DnsRequest;
+};
+const deletes = (r: DnsRequest) => r.changes.map((c) => [c.action, c.zoneId, c.name, c.ttl, c.values]);
 
-function deletedNames(): string[] {
-  return mocks.r53
-    .commandCalls(ChangeResourceRecordSetsCommand)
-    .flatMap((c) => c.args[0].input.ChangeBatch?.Changes ?? [])
-    .map((c) => `${c.Action} ${c.ResourceRecordSet?.Name}`)
-    .sort();
-}
-
-beforeEach(() => {
-  resetMocks();
-  lifecycleState('Terminating:Wait');
-  health('unused');
-});
+const REMEMBERED = [
+  ['DELETE', ZONE_INTERNAL, `${INSTANCE}.web.internal.example.com`, 60, ['10.0.1.23']],
+  ['DELETE', ZONE_INTERNAL, 'us-west-2a-10-0-1-23.web.internal.example.com', 60, ['10.0.1.23']],
+  ['DELETE', ZONE_PUBLIC, `${INSTANCE}.web.example.com`, 60, ['203.0.113.7']],
+];
 
 describe('terminate lifecycle action', () => {
-  it('deregisters, removes the DNS records written at launch, waits for draining, then continues', async () => {
+  it('deregisters, asks the writer to DELETE the remembered records, waits for draining, then continues', async () => {
     const h = harness();
-    instance({ tags: recordTags() });
-    records([
-      routeSet(`${INSTANCE}.web.internal.example.com`, '10.0.1.23'),
-      routeSet('us-west-2a-10-0-1-23.web.internal.example.com', '10.0.1.23'),
-      routeSet(`${INSTANCE}.web.example.com`, '203.0.113.7'),
-    ]);
-    health('draining', 'draining', 'unused');
+    instance({ lifecycle: 'Terminating:Wait', tags: recordTags(), health: 'draining' });
 
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
+    const outcome = await h.terminate();
 
-    expect(outcome).toEqual({ status: 'continued', dryRun: false });
+    expect(outcome).toEqual({ status: 'waiting', phase: 'await-drained' });
     expect(mocks.elb).toHaveReceivedCommandWith(DeregisterTargetsCommand, {
       TargetGroupArn: TG_HTTP,
       Targets: [{ Id: INSTANCE }],
     });
-    expect(mocks.elb).toHaveReceivedCommandWith(DeregisterTargetsCommand, { TargetGroupArn: TG_GRPC });
-    expect(deletedNames()).toEqual([
-      `DELETE ${INSTANCE}.web.example.com.`,
-      `DELETE ${INSTANCE}.web.internal.example.com.`,
-      'DELETE us-west-2a-10-0-1-23.web.internal.example.com.',
-    ]);
-    // One batch per zone.
-    expect(
-      mocks.r53
-        .commandCalls(ChangeResourceRecordSetsCommand)
-        .map((c) => c.args[0].input.HostedZoneId)
-        .sort(),
-    ).toEqual([ZONE_INTERNAL, ZONE_PUBLIC]);
-    expect(mocks.ec2).toHaveReceivedCommandWith(DeleteTagsCommand, {
-      Tags: [{ Key: 'fleetpilot:dns:0' }, { Key: 'fleetpilot:dns:1' }, { Key: 'fleetpilot:dns:2' }],
+    expect(mocks.elb).toHaveReceivedCommandWith(DeregisterTargetsCommand, {
+      TargetGroupArn: TG_GRPC,
+      Targets: [{ Id: INSTANCE }],
     });
-    expect(mocks.asg).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionResult: 'CONTINUE' });
-    // 2 polls while draining at a 10 s interval.
-    expect(h.clock.now() - Date.parse(terminateEvent().time as string)).toBeGreaterThanOrEqual(20_000);
-    expect(h.notifier.sent.map((n) => n.kind)).toEqual(['lifecycle.terminate.continued']);
+    const request = onlyDnsRequest();
+    expect(deletes(request)).toEqual(REMEMBERED);
+    expect(request.answerTo).toMatchObject({ queueUrl: QUEUE_URL, envelope: { kind: 'lifecycle.step' } });
+    expect(mocks.asg).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
+
+    // The writer's answer; the target drains for 25 s more.
+    const drainedAt = h.clock.now() + 25_000;
+    instance({ health: (_arn, now) => (now < drainedAt ? 'draining' : undefined) });
+    await h.resume(
+      answerOf(request, {
+        applied: [`${INSTANCE}.web.internal.example.com`, 'us-west-2a-10-0-1-23.web.internal.example.com'],
+        gone: [],
+        foreign: [`${INSTANCE}.web.example.com`],
+        failed: [],
+      }),
+    );
+    expect(mocks.asg).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
+    await h.run();
+
+    expect(mocks.asg).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, {
+      LifecycleHookName: 'my-lifecycle-hook',
+      LifecycleActionToken: `token-${INSTANCE}`,
+      LifecycleActionResult: 'CONTINUE',
+    });
+    expect(h.clock.now()).toBeGreaterThanOrEqual(drainedAt);
+    expect(kinds(h)).toEqual([['info', 'lifecycle.terminate.continued']]);
+    const facts = h.notifier.sent[0]?.facts ?? [];
+    expect(facts).toContainEqual(['DNS', `removed ${INSTANCE}.web.internal.example.com A 10.0.1.23`]);
+    expect(facts).toContainEqual(['DNS', `left ${INSTANCE}.web.example.com alone: it no longer points to 203.0.113.7`]);
+    expect(h.notifier.sent[0]?.summary).toContain('2 DNS record(s) removed');
   });
 
   it('deletes the remembered records even when the instance has lost its addresses', async () => {
     const h = harness();
-    instance({ state: 'shutting-down', privateIp: null, publicIp: null, tags: recordTags() });
-    records([routeSet(`${INSTANCE}.web.example.com`, '203.0.113.7')]);
+    instance({
+      lifecycle: 'Terminating:Wait',
+      ec2: 'shutting-down',
+      privateIp: undefined,
+      publicIp: undefined,
+      tags: recordTags(),
+    });
 
-    await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
+    await h.terminate();
 
-    expect(deletedNames()).toEqual([`DELETE ${INSTANCE}.web.example.com.`]);
+    expect(deletes(onlyDnsRequest())).toEqual(REMEMBERED);
   });
 
-  it('leaves a record alone when its value now belongs to someone else', async () => {
+  it('cleans up an instance whose launch never finished (no tags yet): asks to delete the records its addresses give', async () => {
     const h = harness();
-    instance({ tags: recordTags() });
-    records([routeSet(`${INSTANCE}.web.internal.example.com`, '10.9.9.9')]);
+    instance({ lifecycle: 'Terminating:Wait' });
 
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
+    await h.terminate();
 
-    expect(outcome).toMatchObject({ status: 'continued' });
-    expect(mocks.r53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
-    expect(h.notifier.sent[0]?.facts).toContainEqual([
-      'DNS',
-      `left ${INSTANCE}.web.internal.example.com alone: it no longer points to 10.0.1.23`,
+    expect(mocks.elb).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 2);
+    expect(deletes(onlyDnsRequest())).toEqual(REMEMBERED);
+    expect(mutatingCalls()).not.toContain('DeleteTags');
+  });
+
+  it('ignores planted and unparseable fleetpilot:dns:* tags: not deleted, not fatal, reported', async () => {
+    const h = harness();
+    instance({
+      lifecycle: 'Terminating:Wait',
+      privateIp: undefined,
+      publicIp: undefined,
+      tags: [
+        ...recordTags(),
+        { Key: 'fleetpilot:dns:3', Value: `${ZONE_PUBLIC} www.example.com A 60 203.0.113.7` },
+        {
+          Key: 'fleetpilot:dns:4',
+          Value: `${ZONE_INTERNAL} i-0ffffffffffffffff.web.internal.example.com A 60 10.0.1.99`,
+        },
+        { Key: 'fleetpilot:dns:5', Value: 'not a record at all' },
+        { Key: 'fleetpilot:dns:6', Value: `ZOTHERZONE ${INSTANCE}.web.example.com A 60 203.0.113.7` },
+      ],
+    });
+
+    await h.terminate();
+    await h.run();
+
+    expect(deletes(onlyDnsRequest())).toEqual(REMEMBERED);
+    expect(mocks.asg).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionResult: 'CONTINUE' });
+    expect(kinds(h)).toEqual([['info', 'lifecycle.terminate.continued']]);
+    const ignored = (h.notifier.sent[0]?.facts ?? []).filter(([, v]) => v.startsWith('ignored tag'));
+    expect(ignored.map(([, v]) => v.split('=')[0])).toEqual([
+      'ignored tag fleetpilot:dns:3',
+      'ignored tag fleetpilot:dns:4',
+      'ignored tag fleetpilot:dns:5',
+      'ignored tag fleetpilot:dns:6',
     ]);
   });
 
-  it('cleans up an instance whose launch never finished (no tags yet): deletes only records that hold its address', async () => {
+  it('polls a long drain with back-off: 10, 20, 40, then every 60 s', async () => {
     const h = harness();
-    instance({});
-    records([routeSet(`${INSTANCE}.web.internal.example.com`, '10.0.1.23')]);
+    const start = h.clock.now();
+    const drainedAt = start + 200_000;
+    instance({
+      lifecycle: 'Terminating:Wait',
+      tags: recordTags(),
+      health: (_arn, now) => (now < drainedAt ? 'draining' : undefined),
+    });
 
-    await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
+    await h.terminate();
+    await h.run();
 
-    expect(mocks.elb).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 2);
-    expect(deletedNames()).toEqual([`DELETE ${INSTANCE}.web.internal.example.com.`]);
-    expect(mocks.ec2).not.toHaveReceivedCommand(DeleteTagsCommand);
+    expect(parkedMessages().map((m) => m.delaySeconds)).toEqual([10, 20, 40, 60, 60, 60]);
+    // Looks at 0, 10, 30, 70, 130, 190 and 250 s, each one DescribeTargetHealth per target group.
+    expect(mocks.elb).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 14);
+    expect(h.clock.now() - start).toBe(250_000);
+    expect(mocks.asg).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionResult: 'CONTINUE' });
+    expect(kinds(h)).toEqual([['info', 'lifecycle.terminate.continued']]);
   });
 
-  it('continues with a warning when draining outlasts its budget', async () => {
+  it('continues with a warning when draining outlasts drainTimeoutSeconds, counted from the terminate', async () => {
     const h = harness();
-    health('draining');
+    instance({ lifecycle: 'Terminating:Wait', tags: recordTags(), health: 'draining' });
+    const start = h.clock.now();
+    let continuedAt = 0;
+    mocks.asg.on(CompleteLifecycleActionCommand).callsFake(async () => {
+      continuedAt = h.clock.now();
+      return {};
+    });
 
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
+    await h.terminate();
+    await h.run();
 
-    expect(outcome).toMatchObject({ status: 'continued' });
-    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([
+    expect(continuedAt - start).toBe(DRAIN_TIMEOUT_S * 1000);
+    expect(kinds(h)).toEqual([
       ['warning', 'lifecycle.terminate.drain-timeout'],
       ['info', 'lifecycle.terminate.continued'],
     ]);
-    expect(mocks.asg).toHaveReceivedCommand(RecordLifecycleActionHeartbeatCommand);
-  });
-
-  it('polls a long drain with back-off: 300 s of draining costs a handful of health checks, not thirty', async () => {
-    const h = harness();
-    const drainingFor =
-      Date.parse(timedEvent<{ time: string }>('autoscaling-terminate-lifecycle-action').time) + 300_000;
-    mocks.elb.on(DescribeTargetHealthCommand).callsFake(() =>
-      Promise.resolve({
-        TargetHealthDescriptions: [
-          { Target: { Id: INSTANCE }, TargetHealth: { State: h.clock.now() < drainingFor ? 'draining' : 'unused' } },
-        ],
-      }),
-    );
-
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
-
-    expect(outcome).toMatchObject({ status: 'continued' });
-    // Polls at 0, 10, 30, 70, 130, 190, 250, 310 s: eight per target group, two groups.
-    expect(mocks.elb).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 16);
-    expect(h.clock.now()).toBeLessThanOrEqual(drainingFor + 60_000);
-  });
-
-  it('hands a long drain over to a later invocation', async () => {
-    const h = harness();
-    health('draining');
-
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context(40_000));
-
-    expect(outcome).toEqual({ status: 'waiting', phase: 'await-drained' });
-    expect(mocks.sqs).toHaveReceivedCommand(SendMessageCommand);
-    expect(mocks.asg).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
+    expect(h.notifier.sent[1]?.summary).toContain(`still draining after ${DRAIN_TIMEOUT_S} s`);
   });
 
   it('handles the terminate half of a root volume replacement and leaves the instance id to the launch that follows', async () => {
     const h = harness();
-    lifecycleState('ReplacingRootVolume:Wait');
-    instance({ tags: recordTags() });
-    records([routeSet(`${INSTANCE}.web.internal.example.com`, '10.0.1.23')]);
+    instance({ lifecycle: 'ReplacingRootVolume:Wait', tags: recordTags(), health: undefined });
 
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(
-      timedEvent('autoscaling-terminate-lifecycle-action-replace-root-volume'),
-      h.context(),
-    );
+    await h.terminate(terminateEvent(INSTANCE, 'autoscaling-terminate-lifecycle-action-replace-root-volume'));
+    await h.run();
 
-    expect(outcome).toMatchObject({ status: 'continued' });
-    expect(mocks.elb).toHaveReceivedCommand(DeregisterTargetsCommand);
+    expect(mocks.elb).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 2);
+    expect(mocks.asg).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, {
+      LifecycleHookName: 'my-terminate-lifecycle-hook',
+      LifecycleActionResult: 'CONTINUE',
+    });
     expect(h.notifier.sent[0]?.summary).toContain('root volume replacement continues');
   });
 
   it('ignores a stale terminate event for an instance that is back in service after its root volume was replaced', async () => {
     const h = harness();
-    lifecycleState('InService');
+    instance({ lifecycle: 'InService', tags: recordTags() });
 
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(
-      timedEvent('autoscaling-terminate-lifecycle-action-replace-root-volume'),
-      h.context(),
+    const outcome = await h.terminate(
+      terminateEvent(INSTANCE, 'autoscaling-terminate-lifecycle-action-replace-root-volume'),
     );
 
     expect(outcome).toMatchObject({ status: 'skipped', reason: expect.stringContaining('stale terminate action') });
-    expect(mocks.elb).not.toHaveReceivedCommand(DeregisterTargetsCommand);
-    expect(mocks.r53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(mutatingCalls()).toEqual([]);
+    expect(dnsRequests()).toEqual([]);
+    expect(h.notifier.sent).toEqual([]);
+  });
+
+  it('skips a standalone instance (no group holds it, no aws:autoscaling:groupName tag) and changes nothing', async () => {
+    const h = harness();
+    instance({ group: undefined, lifecycle: undefined, tags: [{ Key: 'Name', Value: 'hand-made' }] });
+
+    const outcome = await h.terminate();
+
+    expect(outcome).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringContaining('is not an instance of group my-asg'),
+    });
+    expect(mutatingCalls()).toEqual([]);
+    expect(dnsRequests()).toEqual([]);
+  });
+
+  it('cleans up an instance its group already let go (hook timed out) when Auto Scaling launched it for this group', async () => {
+    const h = harness();
+    instance({ group: undefined, lifecycle: undefined, tags: recordTags() });
+
+    await h.terminate();
+
+    expect(mocks.elb).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 2);
+    expect(deletes(onlyDnsRequest())).toEqual(REMEMBERED);
+  });
+
+  it('skips an instance that Auto Scaling places in another group', async () => {
+    const h = harness();
+    instance({ group: 'someone-elses-asg', lifecycle: 'Terminating:Wait', tags: recordTags() });
+
+    expect(await h.terminate()).toMatchObject({ status: 'skipped' });
+    expect(mutatingCalls()).toEqual([]);
   });
 
   it('takes an instance going back to the warm pool out of service like any other', async () => {
     const h = harness();
+    instance({ lifecycle: 'Terminating:Wait', tags: recordTags(), health: undefined });
 
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(
-      timedEvent('autoscaling-terminate-lifecycle-action-to-warm-pool'),
-      h.context(),
-    );
+    await h.terminate(terminateEvent(INSTANCE, 'autoscaling-terminate-lifecycle-action-to-warm-pool'));
+    await h.run();
 
-    expect(outcome).toMatchObject({ status: 'continued' });
-    expect(mocks.elb).toHaveReceivedCommand(DeregisterTargetsCommand);
-    expect(mocks.elb).not.toHaveReceivedCommand(RegisterTargetsCommand);
+    expect(mocks.elb).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 2);
+    expect(deletes(onlyDnsRequest())).toEqual(REMEMBERED);
+    expect(h.notifier.sent[0]?.summary).toContain('returning to the warm pool');
   });
 
-  it('in dry run deregisters nothing and deletes nothing', async () => {
+  it('in dry run deregisters nothing, asks the writer nothing, and lists what it would have done', async () => {
     const h = harness({ dryRun: true });
-    instance({ tags: recordTags() });
-    records([routeSet(`${INSTANCE}.web.internal.example.com`, '10.0.1.23')]);
+    instance({ lifecycle: 'Terminating:Wait', tags: recordTags(), health: 'draining' });
 
-    const outcome = await makeLifecycleHandler('terminate', h.deps)(terminateEvent(), h.context());
+    const outcome = await h.terminate();
 
     expect(outcome).toEqual({ status: 'continued', dryRun: true });
-    expect(mocks.elb).not.toHaveReceivedCommand(DeregisterTargetsCommand);
-    expect(mocks.r53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
-    expect(mocks.asg).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
-    expect(Object.fromEntries(h.notifier.sent[0]?.facts ?? [])['Dry run: would have']).toContain(
-      `Route 53 DELETE in ${ZONE_INTERNAL}`,
-    );
+    expect(mutatingCalls()).toEqual([]);
+    expect(dnsRequests()).toEqual([]);
+    const wouldHave = h.notifier.sent[0]?.facts.find(([k]) => k === 'Dry run: would have')?.[1] ?? '';
+    expect(wouldHave).toContain(`DeregisterTargets ${INSTANCE} from web-http`);
+    expect(wouldHave).toContain(`Route 53 DELETE ${INSTANCE}.web.example.com A 203.0.113.7`);
+    expect(wouldHave).toContain(`CompleteLifecycleAction ${INSTANCE} CONTINUE`);
   });
 });
