@@ -126,8 +126,10 @@ export async function stepLifecycle(
       (w) => !w.outcome && !w.failure && !w.gone && w.p.phase === phase && w.p.action.transition === transition,
     );
 
-  await guarded(at('start', 'launch'), deps, (ws) => startLaunch(ws, deps));
-  await guarded(at('start', 'terminate'), deps, (ws) => startTerminate(ws, deps));
+  // Nothing is verified yet at the start: an error no retry can fix is rethrown (Lambda retries, then the
+  // dead-letter queue and its alarm) rather than answering a hook fleetpilot has not shown to be its own.
+  await guarded(at('start', 'launch'), deps, (ws) => startLaunch(ws, deps), 'rethrow');
+  await guarded(at('start', 'terminate'), deps, (ws) => startTerminate(ws, deps), 'rethrow');
   await guarded(at('await-running', 'launch'), deps, (ws) => awaitRunning(ws, deps, budget));
   await guarded(at('await-healthy', 'launch'), deps, (ws) => awaitHealthy(ws, deps));
   await guarded(at('await-dns', 'launch'), deps, (ws) => launchRecords(ws, deps));
@@ -158,12 +160,21 @@ export async function stepLifecycle(
   return works.map((w) => w.outcome ?? { status: 'waiting', phase: w.p.phase });
 }
 
-/** Runs one stage for a group of works; an error of a shared call is the error of every work in the group. */
-async function guarded(ws: Work[], deps: LifecycleDeps, stage: (ws: Work[]) => Promise<void>): Promise<void> {
+/**
+ * Runs one stage for a group of works; an error of a shared call is the error of every work in the group. With
+ * 'rethrow', an error that is neither retryable nor "action gone" leaves the stage instead of failing the works.
+ */
+async function guarded(
+  ws: Work[],
+  deps: LifecycleDeps,
+  stage: (ws: Work[]) => Promise<void>,
+  unknownErrors: 'fail' | 'rethrow' = 'fail',
+): Promise<void> {
   if (ws.length === 0) return;
   try {
     await stage(ws);
   } catch (error) {
+    if (unknownErrors === 'rethrow' && !isTransient(error) && !(error instanceof ActionGoneError)) throw error;
     for (const w of ws.filter((x) => !x.outcome && !x.failure && !x.gone && x.parkS === undefined && !x.dns)) {
       onError(w, error, deps);
     }

@@ -88,13 +88,14 @@ describe('lifecycle handlers at the boundary', () => {
     expect(mutatingCalls()).toEqual([]);
   });
 
-  it('abandons and reports a launch whose guard fails with an error retrying cannot fix', async () => {
+  it('rethrows an error of the guard read it cannot classify, so Lambda retries and the dead-letter queue keeps it', async () => {
     const h = harness();
     mocks.asg.on(DescribeAutoScalingInstancesCommand).rejects(new Error('unexpected answer'));
 
-    expect(await h.launch()).toEqual({ status: 'abandoned', reason: 'unexpected answer' });
-    expect(mocks.elb).not.toHaveReceivedCommand(RegisterTargetsCommand);
-    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['critical', 'lifecycle.launch.abandoned']]);
+    await expect(h.launch()).rejects.toThrow('unexpected answer');
+    expect(mutatingCalls()).toEqual([]);
+    expect(parkedMessages()).toEqual([]);
+    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['warning', 'lifecycle.launch.retrying']]);
   });
 });
 
