@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_CONFIG } from '../deploy/config-file';
-import { readWiring } from '../deploy/wiring';
+import { readWiring } from '../sim/wiring';
 
 const usage =
   'usage: npm run invoke -- <function> <event.json> [--config FILE] [--dry-run] [--topic-arn ARN] [--queue-url URL] [--timeout-seconds N]';

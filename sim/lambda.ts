@@ -2,7 +2,7 @@
  * Local Lambda: runs fleetpilot's real handlers on the simulated account, wired exactly as serverless.yml wires them.
  *
  * - EventBridge: every event the account emits is matched against each function's rule patterns (read back from
- *   serverless.yml by deploy/wiring.ts) and invoked asynchronously.
+ *   serverless.yml by sim/wiring.ts) and invoked asynchronously.
  * - Asynchronous invocation semantics (Lambda developer guide, "How Lambda handles errors and retries with
  *   asynchronous invocation"): on a function error Lambda retries twice, about one minute and then two minutes
  *   later; after the last attempt the event goes to the on-failure destination (here: `deadLetters`).
@@ -21,7 +21,7 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
 import { logicalIds } from '../deploy/stack-values';
-import { type FunctionWiring, matchesEventPattern, type Wiring } from '../deploy/wiring';
+import { type FunctionWiring, matchesEventPattern, type Wiring } from './wiring';
 import { type AnyHandler, factoryFor } from '../functions/registry';
 import { type AwsClients, createClients } from '../shared/aws/clients';
 import type { FleetpilotConfig } from '../shared/config/schema';

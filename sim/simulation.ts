@@ -3,7 +3,7 @@
  * config (the same YAML users deploy), and the local Lambda runtime wired from serverless.yml.
  */
 import { logicalIds } from '../deploy/stack-values';
-import { readWiring, type Wiring } from '../deploy/wiring';
+import { readWiring, type Wiring } from './wiring';
 import type { FleetpilotConfig } from '../shared/config/schema';
 import { createSimAccount, type SimAccount, type StackSpec } from './account';
 import type { AppBehaviour } from './apps';

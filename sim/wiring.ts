@@ -10,11 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, type Tags } from 'yaml';
-import type { ConfigFileChoice } from './config-file';
-import { type EventPattern, loadStackValues, type StackValues } from './stack-values';
+import type { ConfigFileChoice } from '../deploy/config-file';
+import { type EventPattern, loadStackValues, type StackValues } from '../deploy/stack-values';
 
 export { matchesEventPattern, UnsupportedPatternError } from './event-pattern';
-export type { EventPattern } from './stack-values';
+export type { EventPattern } from '../deploy/stack-values';
 
 export const SERVICE_DIR = resolve(__dirname, '..');
 const CONFIG_BRIDGE = './deploy/config.cjs';
@@ -293,7 +293,7 @@ class Resolver {
         return this.at(address.split('.'));
       default:
         throw new WiringError(
-          `unsupported variable \${${text}} at ${where} (deploy/wiring.ts resolves only the forms serverless.yml lists)`,
+          `unsupported variable \${${text}} at ${where} (sim/wiring.ts resolves only the forms serverless.yml lists)`,
         );
     }
   }
