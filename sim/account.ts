@@ -131,7 +131,7 @@ export class SimAccount implements SimEndpoint {
     this.faults = new Faults(faultDice, this.events);
     this.services = {
       ec2: this.ec2,
-      autoscaling: this.autoscaling,
+      autoScaling: this.autoscaling,
       elbv2: this.elbv2,
       route53: this.route53,
       sns: this.sns,

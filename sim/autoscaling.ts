@@ -187,7 +187,7 @@ const validationError = (message: string): Error =>
 const GLOBAL_TIMEOUT_CAP_S = 48 * 60 * 60;
 
 export class AutoScalingService implements SimService {
-  readonly name = 'autoscaling' as const;
+  readonly name = 'autoScaling' as const;
   private readonly groups = new Map<string, SimGroup>();
   private readonly actionsByToken = new Map<string, LifecycleAction>();
   private readonly timing: Required<AutoScalingTiming>;

@@ -21,7 +21,6 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
 import { logicalIds } from '../deploy/stack-values';
-import { type FunctionWiring, matchesEventPattern, type Wiring } from './wiring';
 import { type AnyHandler, factoryFor } from '../functions/registry';
 import { type AwsClients, createClients } from '../shared/aws/clients';
 import type { FleetpilotConfig } from '../shared/config/schema';
@@ -35,6 +34,7 @@ import { attachSim } from './plug';
 import { SeededRandom } from './random';
 import type { QueuedMessage } from './sqs';
 import { sqsRecordFor } from './sqs-event';
+import { type FunctionWiring, matchesEventPattern, type Wiring } from './wiring';
 
 /** Lambda's async retry delays (approximate, per the developer guide). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];

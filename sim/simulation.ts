@@ -3,13 +3,13 @@
  * config (the same YAML users deploy), and the local Lambda runtime wired from serverless.yml.
  */
 import { logicalIds } from '../deploy/stack-values';
-import { readWiring, type Wiring } from './wiring';
 import type { FleetpilotConfig } from '../shared/config/schema';
 import { createSimAccount, type SimAccount, type StackSpec } from './account';
 import type { AppBehaviour } from './apps';
 import { createVirtualClock, type VirtualClock } from './clock';
 import type { HealthCheckSpec } from './elbv2';
 import { type InvocationRecord, LocalLambda } from './lambda';
+import { readWiring, type Wiring } from './wiring';
 
 export interface SimulationOptions {
   config: FleetpilotConfig;

@@ -13,8 +13,8 @@ import { parse, type Tags } from 'yaml';
 import type { ConfigFileChoice } from '../deploy/config-file';
 import { type EventPattern, loadStackValues, type StackValues } from '../deploy/stack-values';
 
-export { matchesEventPattern, UnsupportedPatternError } from './event-pattern';
 export type { EventPattern } from '../deploy/stack-values';
+export { matchesEventPattern, UnsupportedPatternError } from './event-pattern';
 
 export const SERVICE_DIR = resolve(__dirname, '..');
 const CONFIG_BRIDGE = './deploy/config.cjs';
