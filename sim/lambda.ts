@@ -102,6 +102,7 @@ export class LocalLambda {
   private unsubscribe?: () => void;
   private poller?: ReturnType<typeof setInterval>;
   private restoreSetTimeout?: () => void;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly options: LocalLambdaOptions) {
     this.dice = new SeededRandom(`lambda:${options.seed}`);
@@ -120,10 +121,30 @@ export class LocalLambda {
     return this;
   }
 
+  /**
+   * Releases everything `start()` and the invocations enabled: the event subscription, the SQS poller, the timers it
+   * scheduled (retries), the patched global setTimeout, and the AsyncLocalStorage (an enabled one stays in Node's
+   * async-hook list for the life of the process and slows every later async operation down). Safe to call twice.
+   */
   stop(): void {
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.restoreSetTimeout?.();
+    this.restoreSetTimeout = undefined;
+    this.scope.disable();
+  }
+
+  /** A timer `stop()` cancels if it has not fired yet. */
+  private later(delayMs: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, delayMs);
+    this.timers.add(timer);
   }
 
   /** Nothing running, no retry scheduled and no message waiting in an event-source queue. */
@@ -237,10 +258,10 @@ export class LocalLambda {
       return;
     }
     this.pendingRetries += 1;
-    setTimeout(() => {
+    this.later(delay, () => {
       this.pendingRetries -= 1;
       void this.invokeAsync(fn, event, attempt + 1);
-    }, delay);
+    });
   }
 
   // ---------------------------------------------------------------- SQS
