@@ -111,6 +111,11 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
+  /** Subscribed listeners (a stopped runtime leaves none). */
+  listenerCount(): number {
+    return this.listeners.size;
+  }
+
   setFaults(faults: EventDeliveryFaults): void {
     this.faults = { ...faults };
   }
