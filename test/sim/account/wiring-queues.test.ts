@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../shared/config/load';
 import { startSimulation } from '../../../sim/simulation';
 import { readWiring, SERVICE_DIR, WiringError } from '../../../sim/wiring';
+import { functionLogicalId, loadTemplate, props, referencedId, resourcesOfType, STAGE } from '../../template/template';
 
 const config = loadConfig(join(SERVICE_DIR, 'fleetpilot.example.yml'));
 const original = readFileSync(join(SERVICE_DIR, 'serverless.yml'), 'utf8');
@@ -104,5 +105,31 @@ describe('queues and SQS event sources from serverless.yml', () => {
 
     expect(() => readWiring('fleetpilot.example.yml', { stage: 'sim', serverlessFile })).toThrow(WiringError);
     expect(() => readWiring('fleetpilot.example.yml', { stage: 'sim', serverlessFile })).toThrow(message);
+  });
+
+  it('reads the batching window, maximum and reserved concurrency that the packaged template deploys', () => {
+    const template = loadTemplate();
+    const wiring = readWiring(undefined, { stage: STAGE });
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => props(m));
+
+    for (const fn of wiring.functions) {
+      const resource = template.Resources[functionLogicalId(fn.name)];
+      const deployed = mappings
+        .filter((m) => referencedId(m.FunctionName) === functionLogicalId(fn.name))
+        .map((m) => ({
+          queueLogicalId: referencedId(m.EventSourceArn),
+          window: Number(m.MaximumBatchingWindowInSeconds ?? 0),
+          maximumConcurrency: (m.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
+        }));
+
+      expect(resource ? props(resource).ReservedConcurrentExecutions : undefined).toBe(fn.reservedConcurrency);
+      expect(deployed).toEqual(
+        fn.sqsSources.map((s) => ({
+          queueLogicalId: s.queueLogicalId,
+          window: s.maximumBatchingWindowSeconds,
+          maximumConcurrency: s.maximumConcurrency,
+        })),
+      );
+    }
   });
 });
