@@ -49,7 +49,7 @@ import type { HandlerDeps } from '../shared/runtime/deps';
 import type { SimAccount } from './account';
 import { SimulatedCrashError } from './errors';
 import { instanceIdOf, type SimEvent } from './events';
-import { attachSim } from './plug';
+import { attachSim, type SimPluggableClient } from './plug';
 import { SeededRandom } from './random';
 import type { QueuedMessage } from './sqs';
 import { sqsRecordFor } from './sqs-event';
@@ -264,15 +264,11 @@ export class LocalLambda {
       region: account.region,
       ...(this.options.maxAttempts ? { maxAttempts: this.options.maxAttempts } : {}),
     });
-    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.route53, clients.sns, clients.sqs]) {
+    // Every client the factory made, whichever services they are (attachSim finds each by its serviceId).
+    for (const client of Object.values(clients) as AwsClients[keyof AwsClients][]) {
       this.addCrashPoint(client);
+      attachSim(client as SimPluggableClient<object, object>, account);
     }
-    attachSim(clients.ec2, account);
-    attachSim(clients.autoScaling, account);
-    attachSim(clients.elbv2, account);
-    attachSim(clients.route53, account);
-    attachSim(clients.sns, account);
-    attachSim(clients.sqs, account);
     const topicArn = this.resolveEnv(fn, 'FLEETPILOT_TOPIC_ARN');
     return {
       config,
