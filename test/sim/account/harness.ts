@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsServiceKey } from '../../../shared/aws/services';
 import { attachSim, createSimAccount, createVirtualClock, type SimAccount, type StackSpec } from '../../../sim';
 import type { VirtualClock } from '../../../sim/clock';
+import type { SimPluggableClient } from '../../../sim/plug';
 
 export const SUBNETS: StackSpec['subnets'] = [
   { id: 'subnet-0aaa', availabilityZone: 'eu-west-1a', cidr: '10.0.1.0/24' },
@@ -45,12 +46,7 @@ export const startAccount = (
       sns: new SNSClient(config),
       sqs: new SQSClient(config),
     };
-    attachSim(clients.ec2, account);
-    attachSim(clients.autoScaling, account);
-    attachSim(clients.elbv2, account);
-    attachSim(clients.route53, account);
-    attachSim(clients.sns, account);
-    attachSim(clients.sqs, account);
+    for (const client of Object.values(clients)) attachSim(client as SimPluggableClient<object, object>, account);
     return { ...clients, clock, account, done: () => clock.uninstall() };
   } catch (error) {
     clock.uninstall();
