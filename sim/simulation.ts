@@ -54,7 +54,7 @@ export function stackFromConfig(
   config: FleetpilotConfig,
   options: SimulationOptions,
   clock: VirtualClock,
-  wiring: Wiring = wiringFor(options),
+  wiring: Pick<Wiring, 'queues'>,
 ): StackSpec {
   const azs = ['a', 'b', 'c'].map((suffix) => `${config.region}${suffix}`);
   const subnets = azs.map((az, i) => ({
