@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXAMPLE_CONFIG } from '../deploy/config-file';
-import { readWiring } from '../deploy/wiring';
 import { writeBundledConfig } from '../shared/config/bundled';
 import { loadConfig } from '../shared/config/load';
+import { readWiring } from '../sim/wiring';
 
 const usage =
   'usage: npm run invoke -- <function> <event.json> [--config FILE] [--dry-run] [--topic-arn ARN] [--queue-url URL] [--dns-queue-url URL] [--timeout-seconds N]';

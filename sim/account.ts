@@ -16,7 +16,7 @@ import { cloneData, isoSeconds, type ServiceName, type SimContext, type SimServi
 import { Ec2Service, type Ec2Timing, type SubnetSpec } from './ec2';
 import { Elbv2Service, type TargetGroupSpec } from './elbv2';
 import { isServiceException, SimConfigError, SimUnsupportedOperationError } from './errors';
-import { EventBus, type EventListener, type SimEvent } from './events';
+import { EventBus, type EventListener, instanceIdOf, type SimEvent } from './events';
 import { Faults } from './faults';
 import type { SimEndpoint } from './plug';
 import { SeededRandom } from './random';
@@ -131,7 +131,7 @@ export class SimAccount implements SimEndpoint {
     this.faults = new Faults(faultDice, this.events);
     this.services = {
       ec2: this.ec2,
-      autoscaling: this.autoscaling,
+      autoScaling: this.autoscaling,
       elbv2: this.elbv2,
       route53: this.route53,
       sns: this.sns,
@@ -215,7 +215,7 @@ export class SimAccount implements SimEndpoint {
         id: event.id,
         detailType: event['detail-type'],
         time: event.time,
-        instanceId: event.detail.EC2InstanceId,
+        instanceId: instanceIdOf(event),
       })),
     };
   }

@@ -2,12 +2,12 @@
  * What every simulated service shares: identity of the account, virtual time, seeded randomness, the
  * scheduler (timers on the virtual clock) and the event bus.
  */
+import type { AwsServiceKey } from '../shared/aws/services';
 import type { EventBus } from './events';
 import type { SeededRandom } from './random';
 
-export type ServiceName = 'ec2' | 'autoscaling' | 'elbv2' | 'route53' | 'sns' | 'sqs';
-
-export const SERVICE_NAMES: readonly ServiceName[] = ['ec2', 'autoscaling', 'elbv2', 'route53', 'sns', 'sqs'];
+/** A simulated service is named by its row in shared/aws/services.ts (AWS_SERVICES): one list of services. */
+export type ServiceName = AwsServiceKey;
 
 /** What a handler returns: the command output without `$metadata` (the plug adds it). */
 export type SimOutput<O> = Omit<O, '$metadata'>;

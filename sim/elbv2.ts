@@ -8,10 +8,13 @@
  *   draining (Target.DeregistrationInProgress) for the group's deregistration delay, then gone;
  *   unused (Target.NotRegistered when asked about an unregistered target, Target.NotInUse when the group
  *   has no load balancer, Target.InvalidState when the instance is stopped or terminated).
- * - Health checks on the virtual clock: the first check one interval after registration, then every
- *   HealthCheckIntervalSeconds; HealthyThresholdCount consecutive successes make a target healthy,
- *   UnhealthyThresholdCount consecutive failures unhealthy. A success is a response whose status the
- *   Matcher accepts ("200", "200,202", "200-299").
+ * - Health checks run on each target group's own timeline (ELB user guide, "Health checks for your target
+ *   groups": the load balancer checks every registered target every HealthCheckIntervalSeconds): the group checks
+ *   at phase + k × interval after it was created, the phase drawn from the seeded dice (or given), whoever calls
+ *   DescribeTargetHealth and whenever. A new target is first checked at the group's next tick after its
+ *   registration. So a poller sees a change only at its own next poll: the detection delay is real.
+ *   HealthyThresholdCount consecutive successes make a target healthy, UnhealthyThresholdCount consecutive
+ *   failures unhealthy. A success is a response whose status the Matcher accepts ("200", "200,202", "200-299").
  * - Defaults of an ALB target group (ELB user guide, "Health checks for Application Load Balancer target
  *   groups" and "Target group attributes"): interval 30 s, timeout 5 s, healthy 5, unhealthy 2, matcher
  *   200, path /, deregistration_delay.timeout_seconds 300.
@@ -22,7 +25,8 @@
  * Observation (not an AWS API): `onTargetState(listener)` reports every change of a target's state
  * (`unregistered` before registration and after removal), for benchmarks and scenario assertions.
  *
- * Approximated: the `Description` texts are the ones AWS returns in practice, not documented ones; a
+ * Approximated: one timeline per target group (AWS checks from every load balancer node, each on its own
+ * schedule); the `Description` texts are the ones AWS returns in practice, not documented ones; a
  * check that times out is judged at the check instant (not HealthCheckTimeoutSeconds later); an instance
  * that terminates while registered is dropped from the group at once; deregistering an existing instance
  * that is not registered is a no-op.
@@ -81,6 +85,11 @@ export interface TargetGroupSpec {
   deregistrationDelaySeconds?: number;
   /** Attach a load balancer (default true). Without one, targets are `unused` / Target.NotInUse. */
   loadBalancer?: boolean;
+  /**
+   * Where in its interval the group's health-check timeline sits: checks at createdAt + phase + k × interval.
+   * Default: drawn from the account's dice in [0, interval), so checks are not aligned with anyone's polls.
+   */
+  healthCheckPhaseSeconds?: number;
 }
 
 interface SimTargetGroup {
@@ -93,6 +102,10 @@ interface SimTargetGroup {
   deregistrationDelaySeconds: number;
   loadBalancerArns: string[];
   targets: Map<string, SimTarget>;
+  /** Epoch ms of one tick of the group's health-check timeline (ticks every interval from there). */
+  checkOrigin: number;
+  /** The group's next health-check tick, while it has targets to check. */
+  checkTimer?: TimerHandle;
 }
 
 type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused';
@@ -121,7 +134,6 @@ interface SimTarget {
   okStreak: number;
   failStreak: number;
   registeredAt: number;
-  checkTimer?: TimerHandle;
   drainTimer?: TimerHandle;
   onGone: Array<() => void>;
 }
@@ -199,6 +211,14 @@ export class Elbv2Service implements SimService {
       throw new SimConfigError(`target group ARN ${arn} is not in ${prefix} or not named ${spec.name}`);
     }
     const hc = spec.healthCheck ?? {};
+    const intervalSeconds = hc.intervalSeconds ?? 30;
+    const phaseMs =
+      spec.healthCheckPhaseSeconds !== undefined
+        ? spec.healthCheckPhaseSeconds * 1000
+        : this.ctx.dice.int(intervalSeconds * 1000);
+    if (!(phaseMs >= 0 && phaseMs < intervalSeconds * 1000)) {
+      throw new SimConfigError(`target group ${spec.name}: healthCheckPhaseSeconds must be in [0, interval)`);
+    }
     this.groups.set(arn, {
       arn,
       name: spec.name,
@@ -208,7 +228,7 @@ export class Elbv2Service implements SimService {
       healthCheck: {
         path: hc.path ?? '/',
         protocol: hc.protocol ?? spec.protocol ?? 'HTTP',
-        intervalSeconds: hc.intervalSeconds ?? 30,
+        intervalSeconds,
         timeoutSeconds: hc.timeoutSeconds ?? 5,
         healthyThreshold: hc.healthyThreshold ?? 5,
         unhealthyThreshold: hc.unhealthyThreshold ?? 2,
@@ -218,6 +238,7 @@ export class Elbv2Service implements SimService {
       loadBalancerArns:
         spec.loadBalancer === false ? [] : [`${prefix}:loadbalancer/app/${spec.name}-alb/${this.ctx.ids.hex(16)}`],
       targets: new Map(),
+      checkOrigin: this.ctx.now() + phaseMs,
     });
     return arn;
   }
@@ -236,10 +257,7 @@ export class Elbv2Service implements SimService {
     const group = this.mustGroup(arn);
     const existing = group.targets.get(instanceId);
     if (existing && existing.state !== 'draining') return;
-    if (existing) {
-      this.ctx.cancel(existing.drainTimer);
-      this.ctx.cancel(existing.checkTimer);
-    }
+    if (existing) this.ctx.cancel(existing.drainTimer);
     const target: SimTarget = {
       groupArn: group.arn,
       id: instanceId,
@@ -262,7 +280,7 @@ export class Elbv2Service implements SimService {
       this.setHealth(target, 'healthy');
       target.okStreak = group.healthCheck.healthyThreshold;
     }
-    this.scheduleCheck(group, target);
+    this.keepChecking(group);
   }
 
   /** Deregister; `onGone` runs when the target has left the group (after draining). */
@@ -275,7 +293,6 @@ export class Elbv2Service implements SimService {
     }
     if (onGone) target.onGone.push(onGone);
     if (target.state === 'draining') return;
-    this.ctx.cancel(target.checkTimer);
     const delayMs = group.loadBalancerArns.length === 0 ? 0 : group.deregistrationDelaySeconds * 1000;
     this.setHealth(target, 'draining', 'Target.DeregistrationInProgress', DESCRIPTIONS.draining);
     target.drainTimer = this.ctx.schedule(delayMs, () => this.remove(group, target));
@@ -415,10 +432,24 @@ export class Elbv2Service implements SimService {
 
   // ---- health checking ----
 
-  private scheduleCheck(group: SimTargetGroup, target: SimTarget): void {
-    target.checkTimer = this.ctx.schedule(group.healthCheck.intervalSeconds * 1000, () => {
-      this.runCheck(group, target);
-      if (group.targets.get(target.id) === target && target.state !== 'draining') this.scheduleCheck(group, target);
+  /** Targets the group health-checks: registered, behind a load balancer, not draining. */
+  private checked(group: SimTargetGroup): SimTarget[] {
+    if (group.loadBalancerArns.length === 0) return [];
+    return [...group.targets.values()].filter((target) => target.state !== 'draining');
+  }
+
+  /** Arms the group's next tick (the first instant of its timeline strictly after now) while it has targets. */
+  private keepChecking(group: SimTargetGroup): void {
+    if (group.checkTimer !== undefined || this.checked(group).length === 0) return;
+    const intervalMs = group.healthCheck.intervalSeconds * 1000;
+    const now = this.ctx.now();
+    const ticks = Math.floor((now - group.checkOrigin) / intervalMs) + 1;
+    const next = group.checkOrigin + ticks * intervalMs;
+    group.checkTimer = this.ctx.schedule(next - now, () => {
+      group.checkTimer = undefined;
+      // Only targets registered before this tick: one registered at this very instant waits for the next one.
+      for (const target of this.checked(group)) if (target.registeredAt < next) this.runCheck(group, target);
+      this.keepChecking(group);
     });
   }
 
@@ -505,7 +536,6 @@ export class Elbv2Service implements SimService {
 
   private remove(group: SimTargetGroup, target: SimTarget): void {
     if (group.targets.get(target.id) !== target) return;
-    this.ctx.cancel(target.checkTimer);
     this.ctx.cancel(target.drainTimer);
     group.targets.delete(target.id);
     this.transition(target, target.state, 'unregistered');

@@ -1,29 +1,78 @@
 /**
- * EventBridge events emitted by the simulated account, in AWS's shapes.
+ * EventBridge events emitted by the simulated account, in AWS's shapes, and the bus that delivers them.
  *
- * Envelope and details follow the Amazon EC2 Auto Scaling user guide, "Amazon EC2 Auto Scaling event
- * reference" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html)
- * and, for Origin/Destination, "Warm pool event types and patterns"
+ * Every AWS service event has the same envelope (Amazon EventBridge user guide, "Amazon EventBridge events" /
+ * "AWS service events": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html):
+ * `version` "0", `id` (a UUID), `detail-type`, `source` ("aws.<service>"), `account`, `time` (seconds precision,
+ * "yyyy-mm-ddThh:mm:ssZ"), `region`, `resources` (ARNs) and the service-specific `detail`. `awsEvent()` builds it
+ * for any source; a service supplies only source, detail-type, resources and detail (Auto Scaling today; EC2 state
+ * changes, ACM expiry and CloudWatch alarms are the same call with their own detail types).
+ *
+ * Auto Scaling details follow the Amazon EC2 Auto Scaling user guide, "Amazon EC2 Auto Scaling event reference"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html) and, for
+ * Origin/Destination, "Warm pool event types and patterns"
  * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pools-eventbridge-events.html).
- * `time` has seconds precision; `id` is a UUID from the account's seeded generator.
  *
  * Delivery is best effort in AWS (same page). The bus can be told to duplicate, delay (which reorders)
  * or drop events, with seeded dice, so that handlers can be tested against at-least-once delivery.
  */
-import { cloneData } from './context';
+import { cloneData, isoSeconds } from './context';
 import type { SeededRandom } from './random';
 
-export interface EventEnvelope<TDetailType extends string, TDetail> {
+export interface EventEnvelope<TSource extends string, TDetailType extends string, TDetail> {
   version: '0';
   id: string;
   'detail-type': TDetailType;
-  source: 'aws.autoscaling';
+  source: TSource;
   account: string;
   time: string;
   region: string;
   resources: string[];
   detail: TDetail;
 }
+
+/** What `awsEvent` needs from the account: its identity, the time and the id generator. */
+export interface EventOrigin {
+  readonly accountId: string;
+  readonly region: string;
+  now(): number;
+  readonly ids: SeededRandom;
+}
+
+export interface AwsEventParts<TSource extends string, TDetailType extends string, TDetail> {
+  /** "aws.autoscaling", "aws.ec2", "aws.acm", "aws.cloudwatch", ... */
+  source: TSource;
+  detailType: TDetailType;
+  resources: string[];
+  detail: TDetail;
+  /** Event time, virtual epoch ms; default now. */
+  at?: number;
+}
+
+/** The envelope of an AWS service event, for any source. Draws the event id from the account's id generator. */
+export function awsEvent<TSource extends string, TDetailType extends string, TDetail>(
+  origin: EventOrigin,
+  parts: AwsEventParts<TSource, TDetailType, TDetail>,
+): EventEnvelope<TSource, TDetailType, TDetail> {
+  return {
+    version: '0',
+    id: origin.ids.uuid(),
+    'detail-type': parts.detailType,
+    source: parts.source,
+    account: origin.accountId,
+    time: isoSeconds(parts.at ?? origin.now()),
+    region: origin.region,
+    resources: [...parts.resources],
+    detail: parts.detail,
+  };
+}
+
+/** An Auto Scaling event (source aws.autoscaling). */
+export type AutoScalingEvent<TDetailType extends string, TDetail> = EventEnvelope<
+  'aws.autoscaling',
+  TDetailType,
+  TDetail
+>;
 
 export type LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING';
 export type LifecycleEndpoint = 'EC2' | 'AutoScalingGroup' | 'WarmPool';
@@ -55,19 +104,30 @@ export interface ScalingActivityDetail {
   Destination: LifecycleEndpoint;
 }
 
-export type LaunchLifecycleActionEvent = EventEnvelope<'EC2 Instance-launch Lifecycle Action', LifecycleActionDetail>;
-export type TerminateLifecycleActionEvent = EventEnvelope<
+export type LaunchLifecycleActionEvent = AutoScalingEvent<
+  'EC2 Instance-launch Lifecycle Action',
+  LifecycleActionDetail
+>;
+export type TerminateLifecycleActionEvent = AutoScalingEvent<
   'EC2 Instance-terminate Lifecycle Action',
   LifecycleActionDetail
 >;
-export type LaunchSuccessfulEvent = EventEnvelope<'EC2 Instance Launch Successful', ScalingActivityDetail>;
-export type TerminateSuccessfulEvent = EventEnvelope<'EC2 Instance Terminate Successful', ScalingActivityDetail>;
+export type LaunchSuccessfulEvent = AutoScalingEvent<'EC2 Instance Launch Successful', ScalingActivityDetail>;
+export type TerminateSuccessfulEvent = AutoScalingEvent<'EC2 Instance Terminate Successful', ScalingActivityDetail>;
 
+/** Every event the account emits (a new source adds its event types here). */
 export type SimEvent =
   | LaunchLifecycleActionEvent
   | TerminateLifecycleActionEvent
   | LaunchSuccessfulEvent
   | TerminateSuccessfulEvent;
+
+/** The EC2 instance an event is about, whatever its source (Auto Scaling `EC2InstanceId`, EC2 `instance-id`). */
+export function instanceIdOf(event: SimEvent): string | undefined {
+  const detail = event.detail as unknown as Record<string, unknown>;
+  const id = detail.EC2InstanceId ?? detail['instance-id'];
+  return typeof id === 'string' ? id : undefined;
+}
 
 export type EventListener = (event: SimEvent) => void | Promise<void>;
 
@@ -109,6 +169,11 @@ export class EventBus {
   on(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Subscribed listeners (a stopped runtime leaves none). */
+  listenerCount(): number {
+    return this.listeners.size;
   }
 
   setFaults(faults: EventDeliveryFaults): void {

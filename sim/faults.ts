@@ -62,7 +62,7 @@ interface CrashRule {
 
 const THROTTLE: Record<ServiceName, { ctor: ExceptionClass; code?: string; message: string; status: number }> = {
   ec2: { ctor: EC2ServiceException, code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 },
-  autoscaling: { ctor: AutoScalingServiceException, code: 'Throttling', message: 'Rate exceeded', status: 400 },
+  autoScaling: { ctor: AutoScalingServiceException, code: 'Throttling', message: 'Rate exceeded', status: 400 },
   elbv2: { ctor: ElasticLoadBalancingV2ServiceException, code: 'Throttling', message: 'Rate exceeded', status: 400 },
   route53: { ctor: Route53ServiceException, code: 'Throttling', message: 'Rate exceeded', status: 400 },
   sns: { ctor: ThrottledException, message: 'Rate exceeded', status: 400 },
@@ -83,7 +83,7 @@ const serverError = (service: ServiceName, status: 500 | 503): Error => {
     return serviceError(InternalErrorException, { message: 'Internal Error', status });
   }
   const ctor: ExceptionClass = {
-    autoscaling: AutoScalingServiceException,
+    autoScaling: AutoScalingServiceException,
     elbv2: ElasticLoadBalancingV2ServiceException,
     route53: Route53ServiceException,
     sns: SNSServiceException,

@@ -6,7 +6,16 @@ export type { ServiceName } from './context';
 export type { SubnetSpec } from './ec2';
 export type { HealthCheckSpec, TargetGroupSpec } from './elbv2';
 export { SimConfigError, SimUnsupportedOperationError, SimulatedCrashError } from './errors';
-export type { EventDeliveryFaults, LifecycleActionDetail, ScalingActivityDetail, SimEvent } from './events';
+export {
+  type AwsEventParts,
+  awsEvent,
+  type EventDeliveryFaults,
+  type EventEnvelope,
+  instanceIdOf,
+  type LifecycleActionDetail,
+  type ScalingActivityDetail,
+  type SimEvent,
+} from './events';
 export type { Faults } from './faults';
 export { attachSim } from './plug';
 export { createRandom, SeededRandom } from './random';

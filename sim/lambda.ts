@@ -2,13 +2,32 @@
  * Local Lambda: runs fleetpilot's real handlers on the simulated account, wired exactly as serverless.yml wires them.
  *
  * - EventBridge: every event the account emits is matched against each function's rule patterns (read back from
- *   serverless.yml by deploy/wiring.ts) and invoked asynchronously.
+ *   serverless.yml by sim/wiring.ts) and invoked asynchronously.
  * - Asynchronous invocation semantics (Lambda developer guide, "How Lambda handles errors and retries with
  *   asynchronous invocation"): on a function error Lambda retries twice, about one minute and then two minutes
  *   later; after the last attempt the event goes to the on-failure destination (here: `deadLetters`).
- * - SQS event source (Lambda developer guide, "Using Lambda with Amazon SQS"): due messages are polled every
- *   second, one per batch; a failed item becomes visible again after the queue's visibility timeout and moves to the
- *   dead-letter queue after maxReceiveCount receives (the queue's redrive policy).
+ * - SQS event sources, as serverless.yml declares them (Lambda developer guide, "Using Lambda with Amazon SQS",
+ *   "Lambda parameters for Amazon SQS event source mappings", "Configuring scaling behavior for SQS event source
+ *   mappings", "Handling errors for an SQS event source in Lambda"):
+ *   - the mapping long-polls: it sees a message as soon as it is visible (sent, delayed, or back after a failure);
+ *   - a batch holds up to `batchSize` records; with `maximumBatchingWindow` the poller gathers records until the
+ *     window ends, the batch is full, or the payload would pass 6 MB (Lambda's invocation payload limit), whichever
+ *     comes first; without a window it invokes with what is visible at once;
+ *   - at most `maximumConcurrency` batches of a mapping run at once (default 1,000, the most a mapping processes
+ *     at once); further messages stay in the queue;
+ *   - `reservedConcurrency` caps the function's concurrent executions; the mapping does not account for it, so a
+ *     batch that finds the function at its cap is throttled: its messages become visible again after the queue's
+ *     visibility timeout, and that receive counts towards maxReceiveCount;
+ *   - a failed invocation (error, timeout, crash) returns the whole batch; with ReportBatchItemFailures only the
+ *     records the function lists in `batchItemFailures` return (an empty or missing list is full success; an
+ *     identifier that is empty or not in the batch fails the whole batch);
+ *   - a returned record becomes visible again after the queue's visibility timeout, and goes to the dead-letter
+ *     queue once it has been received maxReceiveCount times (the queue's redrive policy).
+ *   Approximated: one batching window at a time per mapping; no scale-up ramp; a record's payload weight is its
+ *   body and attributes plus a fixed 512 bytes.
+ * - Reserved concurrency also holds back asynchronous (EventBridge) invocations: a throttled event waits in the
+ *   function's queue and runs when an execution ends (Lambda keeps retrying throttled async events for up to six
+ *   hours; none of our waits is that long).
  * - Execution environments: each concurrent invocation runs in its own warm or new sandbox (own handler, own SDK
  *   clients); a sandbox that timed out or crashed is discarded.
  * - Timeouts: an invocation still running at its function's timeout counts as failed and is retried. (Its promise
@@ -21,7 +40,6 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
 import { logicalIds } from '../deploy/stack-values';
-import { type FunctionWiring, matchesEventPattern, type Wiring } from '../deploy/wiring';
 import { type AnyHandler, factoryFor } from '../functions/registry';
 import { createAllClients } from '../shared/aws/all-clients';
 import type { AwsClients } from '../shared/aws/clients';
@@ -31,15 +49,19 @@ import { systemClock } from '../shared/runtime/clock';
 import type { HandlerDeps } from '../shared/runtime/deps';
 import type { SimAccount } from './account';
 import { SimulatedCrashError } from './errors';
-import type { SimEvent } from './events';
-import { attachSim } from './plug';
+import { instanceIdOf, type SimEvent } from './events';
+import { attachSim, type SimPluggableClient } from './plug';
 import { SeededRandom } from './random';
 import type { QueuedMessage } from './sqs';
 import { sqsRecordFor } from './sqs-event';
+import { type FunctionWiring, matchesEventPattern, type SqsSourceWiring, type Wiring } from './wiring';
 
 /** Lambda's async retry delays (approximate, per the developer guide). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
-const SQS_POLL_MS = 1_000;
+/** Lambda's invocation payload limit (synchronous invocation, which is how a mapping invokes). */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** The most batches one SQS event source mapping processes at once (Lambda developer guide). */
+const MAX_MAPPING_CONCURRENCY = 1_000;
 
 export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'crash';
 
@@ -76,6 +98,8 @@ export interface LocalLambdaOptions {
   /** Powertools log level for the handlers; default SILENT. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   onInvocation?: (record: InvocationRecord) => void;
+  /** Handler factories by serverless.yml handler string, before functions/registry.ts's (for the sim's own tests). */
+  handlers?: Readonly<Record<string, (deps: HandlerDeps) => AnyHandler>>;
 }
 
 interface InvocationScope {
@@ -89,6 +113,28 @@ interface Deployed {
   /** Warm execution environments not running an invocation now (each with its own SDK clients). */
   idle: AnyHandler[];
   coldStarts: number;
+  /** Invocations running now. */
+  running: number;
+  /** Asynchronous invocations held back by reserved concurrency, in arrival order. */
+  throttledAsync: Array<() => void>;
+  /** Batches an SQS mapping could not hand to the function because of reserved concurrency. */
+  throttledBatches: number;
+}
+
+/** One SQS event source mapping of one function. */
+interface Mapping {
+  fn: Deployed;
+  source: SqsSourceWiring;
+  url: string;
+  maxReceiveCount: number;
+  visibilityMs: number;
+  maxConcurrency: number;
+  /** Batches being processed now. */
+  inFlight: number;
+  /** The open batching window's timer. */
+  window?: ReturnType<typeof setTimeout>;
+  /** A wake-up at the next instant a message becomes visible. */
+  wake?: { at: number; timer: ReturnType<typeof setTimeout> };
 }
 
 export class LocalLambda {
@@ -101,8 +147,10 @@ export class LocalLambda {
   private inFlight = 0;
   private pendingRetries = 0;
   private unsubscribe?: () => void;
-  private poller?: ReturnType<typeof setInterval>;
+  private mappings: Mapping[] = [];
+  private unsubscribeQueues?: () => void;
   private restoreSetTimeout?: () => void;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly options: LocalLambdaOptions) {
     this.dice = new SeededRandom(`lambda:${options.seed}`);
@@ -110,28 +158,84 @@ export class LocalLambda {
       wiring: fn,
       idle: [],
       coldStarts: 0,
+      running: 0,
+      throttledAsync: [],
+      throttledBatches: 0,
     }));
   }
 
-  /** Subscribes to the account's events and starts polling the SQS event sources. */
+  /** Subscribes to the account's events and to the queues of the SQS event sources. */
   start(): this {
     this.bindTimersToInvocations();
     this.unsubscribe = this.options.account.onEvent((event) => this.onEvent(event));
-    this.poller = setInterval(() => this.pollQueues(), SQS_POLL_MS);
+    this.mappings = this.functions.flatMap((fn) =>
+      fn.wiring.sqsSources.map((source) => ({
+        fn,
+        source,
+        url: this.queueUrl(source.queueLogicalId),
+        maxReceiveCount: source.maxReceiveCount ?? Number.POSITIVE_INFINITY,
+        // An SQS queue's default visibility timeout is 30 s.
+        visibilityMs: (source.visibilityTimeoutSeconds ?? 30) * 1000,
+        maxConcurrency: source.maximumConcurrency ?? MAX_MAPPING_CONCURRENCY,
+        inFlight: 0,
+      })),
+    );
+    // Long polling: a mapping looks as soon as a message arrives (on a timer, never inside the sender's call).
+    this.unsubscribeQueues = this.options.account.sqs.onChange((url) => {
+      for (const mapping of this.mappings) if (mapping.url === url) this.wakeAt(mapping, Date.now());
+    });
+    for (const mapping of this.mappings) this.wakeAt(mapping, Date.now());
     return this;
   }
 
+  /**
+   * Releases everything `start()` and the invocations enabled: the event subscription, the SQS poller, the timers it
+   * scheduled (retries), the patched global setTimeout, and the AsyncLocalStorage (an enabled one stays in Node's
+   * async-hook list for the life of the process and slows every later async operation down). Safe to call twice.
+   */
   stop(): void {
     this.unsubscribe?.();
-    if (this.poller) clearInterval(this.poller);
+    this.unsubscribe = undefined;
+    this.unsubscribeQueues?.();
+    this.unsubscribeQueues = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.restoreSetTimeout?.();
+    this.restoreSetTimeout = undefined;
+    this.scope.disable();
   }
 
-  /** Nothing running, no retry scheduled and no message waiting in an event-source queue. */
+  /** A timer `stop()` cancels if it has not fired yet. */
+  private later(delayMs: number, fn: () => void): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        fn();
+      },
+      Math.max(0, delayMs),
+    );
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private cancel(timer: ReturnType<typeof setTimeout> | undefined): void {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
+  /** Nothing running, no retry scheduled or held back, no batching window open, no message in a source queue. */
   idle(): boolean {
     if (this.inFlight > 0 || this.pendingRetries > 0) return false;
+    if (this.functions.some((fn) => fn.throttledAsync.length > 0)) return false;
+    if (this.mappings.some((mapping) => mapping.inFlight > 0 || mapping.window !== undefined)) return false;
     const waiting = this.options.account.sqs.view();
-    return this.sourceQueues().every(({ url }) => (waiting.find((q) => q.url === url)?.waiting.length ?? 0) === 0);
+    return this.mappings.every(({ url }) => (waiting.find((q) => q.url === url)?.waiting.length ?? 0) === 0);
+  }
+
+  /** Batches each function's SQS mappings could not hand over because of reserved concurrency. */
+  throttledBatches(): Record<string, number> {
+    return Object.fromEntries(this.functions.map((fn) => [fn.wiring.name, fn.throttledBatches]));
   }
 
   queueUrl(logicalId: string): string {
@@ -146,7 +250,8 @@ export class LocalLambda {
    */
   private coldStart(fn: Deployed): AnyHandler {
     fn.coldStarts += 1;
-    return factoryFor(`${fn.wiring.handler.module}.${fn.wiring.handler.exportName}`)(this.depsFor(fn.wiring));
+    const key = `${fn.wiring.handler.module}.${fn.wiring.handler.exportName}`;
+    return (this.options.handlers?.[key] ?? factoryFor(key))(this.depsFor(fn.wiring));
   }
 
   /** Cold starts per function so far. */
@@ -160,15 +265,11 @@ export class LocalLambda {
       region: account.region,
       ...(this.options.maxAttempts ? { maxAttempts: this.options.maxAttempts } : {}),
     });
-    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.route53, clients.sns, clients.sqs]) {
+    // Every client the factory made, whichever services they are (attachSim finds each by its serviceId).
+    for (const client of Object.values(clients) as AwsClients[keyof AwsClients][]) {
       this.addCrashPoint(client);
+      attachSim(client as SimPluggableClient<object, object>, account);
     }
-    attachSim(clients.ec2, account);
-    attachSim(clients.autoScaling, account);
-    attachSim(clients.elbv2, account);
-    attachSim(clients.route53, account);
-    attachSim(clients.sns, account);
-    attachSim(clients.sqs, account);
     const topicArn = this.resolveEnv(fn, 'FLEETPILOT_TOPIC_ARN');
     return {
       config,
@@ -197,17 +298,6 @@ export class LocalLambda {
     return this.queueUrl(ref);
   }
 
-  private sourceQueues(): { fn: Deployed; url: string; maxReceiveCount: number; visibilityMs: number }[] {
-    return this.functions.flatMap((fn) =>
-      fn.wiring.sqsSources.map((source) => ({
-        fn,
-        url: this.queueUrl(source.queueLogicalId),
-        maxReceiveCount: source.maxReceiveCount ?? Number.POSITIVE_INFINITY,
-        visibilityMs: (source.visibilityTimeoutSeconds ?? 30) * 1000,
-      })),
-    );
-  }
-
   // ---------------------------------------------------------------- EventBridge
 
   private onEvent(event: SimEvent): void {
@@ -219,14 +309,11 @@ export class LocalLambda {
   }
 
   private async invokeAsync(fn: Deployed, event: SimEvent, attempt: number): Promise<void> {
-    const record = await this.invoke(
-      fn,
-      'eventbridge',
-      event.id,
-      event.detail.EC2InstanceId,
-      attempt,
-      structuredClone(event),
-    );
+    if (this.atReservedConcurrency(fn)) {
+      fn.throttledAsync.push(() => void this.invokeAsync(fn, event, attempt));
+      return;
+    }
+    const record = await this.invoke(fn, 'eventbridge', event.id, instanceIdOf(event), attempt, structuredClone(event));
     if (record.outcome === 'ok') return;
     const delay = ASYNC_RETRY_DELAYS_MS[attempt - 1];
     if (delay === undefined) {
@@ -239,47 +326,133 @@ export class LocalLambda {
       return;
     }
     this.pendingRetries += 1;
-    setTimeout(() => {
+    this.later(delay, () => {
       this.pendingRetries -= 1;
       void this.invokeAsync(fn, event, attempt + 1);
-    }, delay);
+    });
   }
 
   // ---------------------------------------------------------------- SQS
 
-  private pollQueues(): void {
-    for (const source of this.sourceQueues()) {
-      for (const message of this.options.account.sqs.takeDue(source.url)) {
-        void this.deliver(source, message);
-      }
-    }
+  private atReservedConcurrency(fn: Deployed): boolean {
+    const reserved = fn.wiring.reservedConcurrency;
+    return reserved !== undefined && fn.running >= reserved;
   }
 
-  private async deliver(
-    source: ReturnType<LocalLambda['sourceQueues']>[number],
-    message: QueuedMessage,
-  ): Promise<void> {
-    const received = (this.receiveCounts.get(message.messageId) ?? 0) + 1;
-    this.receiveCounts.set(message.messageId, received);
-    const event: SQSEvent = { Records: [sqsRecordFor(message, source.url, this.options.account.region, received)] };
-    const instanceId = (message.attributes.subject ?? message.attributes.instanceId)?.StringValue;
-    const record = await this.invoke(source.fn, 'sqs', message.messageId, instanceId, received, event);
-    const failedItems = (record.result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? [];
-    if (record.outcome === 'ok' && failedItems.length === 0) {
-      this.receiveCounts.delete(message.messageId);
+  /** Look at the mapping's queue at `at` (now or later); an earlier wake-up replaces a later one. */
+  private wakeAt(mapping: Mapping, at: number): void {
+    if (mapping.wake && mapping.wake.at <= at) return;
+    this.cancel(mapping.wake?.timer);
+    const timer = this.later(at - Date.now(), () => {
+      mapping.wake = undefined;
+      this.poll(mapping);
+    });
+    mapping.wake = { at, timer };
+  }
+
+  /** What the mapping's poller does when it looks at the queue. */
+  private poll(mapping: Mapping): void {
+    const sqs = this.options.account.sqs;
+    if (mapping.inFlight >= mapping.maxConcurrency) return; // looks again when a batch ends
+    const visible = sqs.visible(mapping.url);
+    if (visible.count === 0) {
+      const next = sqs.nextVisibleAt(mapping.url);
+      if (next !== undefined) this.wakeAt(mapping, next);
       return;
     }
-    if (received >= source.maxReceiveCount) {
-      this.options.account.sqs.deadLetter(source.url, message);
-      this.deadLetters.push({
-        fn: source.fn.wiring.name,
-        sourceId: message.messageId,
-        reason: record.error ?? 'batch item failure',
-        payload: message.body,
-      });
+    const windowMs = mapping.source.maximumBatchingWindowSeconds * 1000;
+    const full = visible.count >= mapping.source.batchSize || visible.bytes >= MAX_PAYLOAD_BYTES;
+    if (windowMs === 0 || full) {
+      this.flush(mapping);
       return;
     }
-    this.options.account.sqs.returnToQueue(source.url, message, Date.now() + source.visibilityMs);
+    mapping.window ??= this.later(windowMs, () => {
+      mapping.window = undefined;
+      this.flush(mapping);
+    });
+  }
+
+  /** Close the batch: take what is visible (up to the batch size and payload limit) and invoke with it. */
+  private flush(mapping: Mapping): void {
+    this.cancel(mapping.window);
+    mapping.window = undefined;
+    const batch = this.options.account.sqs.receive(mapping.url, mapping.source.batchSize, MAX_PAYLOAD_BYTES);
+    if (batch.length === 0) return;
+    void this.deliver(mapping, batch);
+    // More may be waiting, and another batch may run concurrently.
+    this.poll(mapping);
+  }
+
+  private async deliver(mapping: Mapping, messages: QueuedMessage[]): Promise<void> {
+    mapping.inFlight += 1;
+    const region = this.options.account.region;
+    const received = new Map<string, number>();
+    for (const message of messages) {
+      const count = (this.receiveCounts.get(message.messageId) ?? 0) + 1;
+      this.receiveCounts.set(message.messageId, count);
+      received.set(message.messageId, count);
+    }
+    let failed: QueuedMessage[];
+    let reason: string;
+    if (this.atReservedConcurrency(mapping.fn)) {
+      mapping.fn.throttledBatches += 1;
+      failed = messages;
+      reason = 'throttled (reserved concurrency)';
+    } else {
+      const event: SQSEvent = {
+        Records: messages.map((m) => sqsRecordFor(m, mapping.url, region, received.get(m.messageId) ?? 1)),
+      };
+      const first = messages[0];
+      // The subject of the first message that names one (fleetpilot's continuations carry the instance id there).
+      const instanceId = messages
+        .map((m) => (m.attributes.subject ?? m.attributes.instanceId)?.StringValue)
+        .find((id) => id !== undefined);
+      const attempt = Math.max(...received.values());
+      const sourceId = messages.length === 1 && first ? first.messageId : messages.map((m) => m.messageId).join(',');
+      const record = await this.invoke(mapping.fn, 'sqs', sourceId, instanceId, attempt, event);
+      failed = record.outcome === 'ok' ? this.failedItems(mapping, messages, record.result) : messages;
+      reason = record.error ?? (record.outcome === 'ok' ? 'batch item failure' : record.outcome);
+    }
+    const failedIds = new Set(failed.map((m) => m.messageId));
+    for (const message of messages) {
+      if (!failedIds.has(message.messageId)) {
+        this.receiveCounts.delete(message.messageId);
+        continue;
+      }
+      if ((received.get(message.messageId) ?? 1) >= mapping.maxReceiveCount) {
+        this.receiveCounts.delete(message.messageId);
+        this.options.account.sqs.deadLetter(mapping.url, message);
+        this.deadLetters.push({
+          fn: mapping.fn.wiring.name,
+          sourceId: message.messageId,
+          reason,
+          payload: message.body,
+        });
+        continue;
+      }
+      this.options.account.sqs.returnToQueue(mapping.url, message, Date.now() + mapping.visibilityMs);
+    }
+    mapping.inFlight -= 1;
+    this.poll(mapping);
+  }
+
+  /**
+   * The records of a successful invocation that failed: none without ReportBatchItemFailures; with it, those listed in
+   * `batchItemFailures` (Lambda developer guide, "Handling errors for an SQS event source in Lambda", partial batch
+   * responses): no response or an empty list is full success, an empty or unknown itemIdentifier fails the batch.
+   */
+  private failedItems(mapping: Mapping, messages: QueuedMessage[], result: unknown): QueuedMessage[] {
+    if (!mapping.source.reportBatchItemFailures) return [];
+    const failures = (result as { batchItemFailures?: unknown } | null | undefined)?.batchItemFailures;
+    if (failures === undefined || failures === null) return [];
+    if (!Array.isArray(failures)) return messages;
+    const ids = new Set<string>();
+    for (const failure of failures) {
+      const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+      if (typeof id !== 'string' || id === '' || !messages.some((m) => m.messageId === id)) return messages;
+      ids.add(id);
+    }
+    return messages.filter((m) => ids.has(m.messageId));
   }
 
   // ---------------------------------------------------------------- one invocation
@@ -293,6 +466,7 @@ export class LocalLambda {
     payload: unknown,
   ): Promise<InvocationRecord> {
     this.inFlight += 1;
+    fn.running += 1;
     const handler = fn.idle.pop() ?? this.coldStart(fn);
     const startedAt = Date.now();
     const timeoutMs = fn.wiring.timeoutSeconds * 1000;
@@ -323,6 +497,16 @@ export class LocalLambda {
     } finally {
       clearTimeout(timer);
       this.inFlight -= 1;
+      fn.running -= 1;
+      // An execution ended: an event held back by reserved concurrency may run now.
+      const next = fn.throttledAsync.shift();
+      if (next) {
+        this.pendingRetries += 1;
+        this.later(0, () => {
+          this.pendingRetries -= 1;
+          next();
+        });
+      }
       // A sandbox that timed out or crashed is discarded, as Lambda does; a healthy one stays warm.
       if (!scope.dead) fn.idle.push(handler);
     }

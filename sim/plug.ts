@@ -16,6 +16,7 @@
  * initialize-step middleware has run (Route 53's id normaliser strips `/hostedzone/` there, for example).
  */
 import type { DeserializeHandlerOutput, DeserializeMiddleware, MiddlewareStack } from '@smithy/types';
+import { serviceKeyForServiceId } from '../shared/aws/services';
 import type { ServiceName } from './context';
 import { isServiceException } from './errors';
 
@@ -29,15 +30,6 @@ export interface SimPluggableClient<I extends object, O extends object> {
   middlewareStack: MiddlewareStack<I, O>;
   config: object;
 }
-
-const SERVICE_BY_ID: Record<string, ServiceName> = {
-  EC2: 'ec2',
-  'Auto Scaling': 'autoscaling',
-  'Elastic Load Balancing v2': 'elbv2',
-  'Route 53': 'route53',
-  SNS: 'sns',
-  SQS: 'sqs',
-};
 
 export const SIM_MIDDLEWARE_NAME = 'fleetpilotSimulatedAccount';
 
@@ -54,7 +46,7 @@ export const attachSim = <I extends object, O extends object>(
   account: SimEndpoint,
 ): void => {
   const serviceId = (client.config as { serviceId?: unknown }).serviceId;
-  const service = typeof serviceId === 'string' ? SERVICE_BY_ID[serviceId] : undefined;
+  const service = typeof serviceId === 'string' ? serviceKeyForServiceId(serviceId) : undefined;
   if (!service) {
     throw new Error(`attachSim: the simulated account has no service for client serviceId ${String(serviceId)}`);
   }

@@ -2,19 +2,20 @@
  * One call to stand up a whole simulated deployment: the virtual clock, an account declared from a fleetpilot
  * config (the same YAML users deploy), and the local Lambda runtime wired from serverless.yml.
  */
-import { logicalIds } from '../deploy/stack-values';
-import { readWiring, type Wiring } from '../deploy/wiring';
 import type { FleetpilotConfig } from '../shared/config/schema';
 import { createSimAccount, type SimAccount, type StackSpec } from './account';
 import type { AppBehaviour } from './apps';
 import { createVirtualClock, type VirtualClock } from './clock';
 import type { HealthCheckSpec } from './elbv2';
 import { type InvocationRecord, LocalLambda } from './lambda';
+import { readWiring, type Wiring } from './wiring';
 
 export interface SimulationOptions {
   config: FleetpilotConfig;
   /** Path of the config file, for the wiring (as `--param config=`); default the example. */
   configFile?: string;
+  /** The serverless.yml to wire from; default the repository's. */
+  serverlessFile?: string;
   seed: number | string;
   start?: string;
   /** Desired capacity of every group at the start; the first instances launch through the hooks. */
@@ -45,12 +46,22 @@ export interface Simulation {
 
 export const targetGroupName = (arn: string): string => arn.split(':').pop()?.split('/')[1] ?? arn;
 
-export function stackFromConfig(config: FleetpilotConfig, options: SimulationOptions, clock: VirtualClock): StackSpec {
+/**
+ * The account a deployment from `config` would run in. Every AWS::SQS::Queue that serverless.yml declares is created
+ * (named by its logical id), so a queue and a function added to serverless.yml need nothing here.
+ */
+export function stackFromConfig(
+  config: FleetpilotConfig,
+  options: SimulationOptions,
+  clock: VirtualClock,
+  wiring: Pick<Wiring, 'queues'>,
+): StackSpec {
   const azs = ['a', 'b', 'c'].map((suffix) => `${config.region}${suffix}`);
   const subnets = azs.map((az, i) => ({
     id: `subnet-0${(i + 1).toString().repeat(16)}`,
     availabilityZone: az,
-    cidr: `10.0.${i + 1}.0/24`,
+    // /22: room for a 1,000-instance burst across three subnets (1,019 usable addresses each).
+    cidr: `10.0.${(i + 1) * 4}.0/22`,
     mapPublicIp: true,
   }));
   const arns = [...new Set(config.services.flatMap((s) => s.targetGroups))];
@@ -97,10 +108,17 @@ export function stackFromConfig(config: FleetpilotConfig, options: SimulationOpt
       ],
     })),
     topics: [config.notifications.topicName],
-    queues: [{ name: logicalIds.continuationQueue }, { name: logicalIds.dnsQueue }],
+    queues: wiring.queues.map((queue) => ({ name: queue.logicalId })),
     ...(options.defaultApp ? { defaultApp: options.defaultApp } : {}),
     ...(options.route53RateLimit !== undefined ? { route53: { rateLimit: options.route53RateLimit } } : {}),
   };
+}
+
+function wiringFor(options: SimulationOptions): Wiring {
+  return readWiring(options.configFile ?? 'fleetpilot.example.yml', {
+    stage: 'sim',
+    ...(options.serverlessFile ? { serverlessFile: options.serverlessFile } : {}),
+  });
 }
 
 export function startSimulation(options: SimulationOptions): Simulation {
@@ -109,8 +127,8 @@ export function startSimulation(options: SimulationOptions): Simulation {
     seedMathRandom: `math:${options.seed}`,
   });
   try {
-    const wiring = readWiring(options.configFile ?? 'fleetpilot.example.yml', { stage: 'sim' });
-    const account = createSimAccount(stackFromConfig(options.config, options, clock));
+    const wiring = wiringFor(options);
+    const account = createSimAccount(stackFromConfig(options.config, options, clock, wiring));
     const lambda = new LocalLambda({
       account,
       wiring,

@@ -5,9 +5,10 @@
  * at most 256 KB = 262,144 bytes; MD5OfMessageBody as AWS computes it (the SDK checks it); unknown queue
  * → QueueDoesNotExist ("The specified queue does not exist.").
  *
- * Approximated: no ReceiveMessage/visibility timeout/redrive through the API. The local runtime calls
- * `takeDue(queueUrl)` to take messages whose delay has passed and `deadLetter(queueUrl, message)` to park
- * one in the queue's dead-letter list. MD5OfMessageAttributes is not returned.
+ * Approximated: no ReceiveMessage/visibility timeout/redrive through the API. The local runtime (the event source
+ * mappings of sim/lambda.ts) learns of new or returned messages through `onChange`, takes visible ones with
+ * `receive(queueUrl, max, maxBytes)` (or all of them with `takeDue`), puts failed ones back with `returnToQueue`,
+ * and parks one in the queue's dead-letter list with `deadLetter`. MD5OfMessageAttributes is not returned.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -52,9 +53,17 @@ type SqsOperations = {
   SendMessageBatch: readonly [SendMessageBatchCommandInput, SendMessageBatchCommandOutput];
 };
 
+/** Called with a queue's URL when a message was added to it (sent, or returned after a failed receive). */
+export type QueueListener = (queueUrl: string) => void;
+
+/** Bytes a message weighs in an invocation payload: body and attributes, plus the record's fixed fields. */
+export const recordBytes = (message: QueuedMessage): number =>
+  Buffer.byteLength(message.body, 'utf8') + Buffer.byteLength(JSON.stringify(message.attributes), 'utf8') + 512;
+
 export class SqsService implements SimService {
   readonly name = 'sqs' as const;
   private readonly queues = new Map<string, SimQueue>();
+  private readonly listeners = new Set<QueueListener>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -88,6 +97,47 @@ export class SqsService implements SimService {
     return `https://sqs.${this.ctx.region}.amazonaws.com/${this.ctx.accountId}/${name}`;
   }
 
+  /** Be told when a message is added to a queue; returns an unsubscribe function. */
+  onChange(listener: QueueListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** How many messages are visible now, and their payload weight (`recordBytes`). */
+  visible(queueUrl: string): { count: number; bytes: number } {
+    const now = this.ctx.now();
+    const visible = this.mustQueue(queueUrl).messages.filter((message) => message.visibleAt <= now);
+    return { count: visible.length, bytes: visible.reduce((sum, message) => sum + recordBytes(message), 0) };
+  }
+
+  /** When the next invisible message becomes visible (undefined when none is waiting). */
+  nextVisibleAt(queueUrl: string): number | undefined {
+    const now = this.ctx.now();
+    const later = this.mustQueue(queueUrl)
+      .messages.filter((message) => message.visibleAt > now)
+      .map((message) => message.visibleAt);
+    return later.length === 0 ? undefined : Math.min(...later);
+  }
+
+  /** Remove and return up to `max` visible messages, oldest first, whose `recordBytes` add up to at most `maxBytes`. */
+  receive(queueUrl: string, max: number, maxBytes: number): QueuedMessage[] {
+    const queue = this.mustQueue(queueUrl);
+    const now = this.ctx.now();
+    const taken: QueuedMessage[] = [];
+    let bytes = 0;
+    for (const message of queue.messages) {
+      if (taken.length >= max) break;
+      if (message.visibleAt > now) continue;
+      const weight = recordBytes(message);
+      if (taken.length > 0 && bytes + weight > maxBytes) break;
+      taken.push(message);
+      bytes += weight;
+    }
+    const takenIds = new Set(taken.map((message) => message.messageId));
+    queue.messages = queue.messages.filter((message) => !takenIds.has(message.messageId));
+    return taken;
+  }
+
   /** Remove and return the messages whose delay has passed, oldest first. */
   takeDue(queueUrl: string): QueuedMessage[] {
     const queue = this.mustQueue(queueUrl);
@@ -97,12 +147,13 @@ export class SqsService implements SimService {
     return due;
   }
 
-  /** Park a message in the queue's dead-letter list (the runtime decides when). */
   /** Put a received message back, invisible until `visibleAt` (a failed receive, after the visibility timeout). */
   returnToQueue(queueUrl: string, message: QueuedMessage, visibleAt: number): void {
     this.mustQueue(queueUrl).messages.push({ ...message, visibleAt });
+    this.changed(queueUrl);
   }
 
+  /** Park a message in the queue's dead-letter list (the runtime decides when). */
   deadLetter(queueUrl: string, message: QueuedMessage): void {
     this.mustQueue(queueUrl).deadLetters.push(message);
   }
@@ -146,6 +197,7 @@ export class SqsService implements SimService {
       };
     }
     queue.messages.push({ messageId, body, attributes, sentAt: now, visibleAt: now + delay * 1000 });
+    this.changed(queue.url);
     return { MessageId: messageId, MD5OfMessageBody: createHash('md5').update(body, 'utf8').digest('hex') };
   }
 
@@ -197,6 +249,10 @@ export class SqsService implements SimService {
       }
     }
     return { Successful, Failed };
+  }
+
+  private changed(queueUrl: string): void {
+    for (const listener of [...this.listeners]) listener(queueUrl);
   }
 
   private mustQueue(queueUrl: string): SimQueue {

@@ -123,14 +123,14 @@ export class Timeline {
         );
         break;
       }
-      case 'autoscaling:CompleteLifecycleAction': {
+      case 'autoScaling:CompleteLifecycleAction': {
         const result = String(input.LifecycleActionResult);
         if (result === 'ABANDON') this.summary.hooks.abandon += 1;
         else this.summary.hooks.continue += 1;
         this.line(result === 'ABANDON' ? 'red' : 'green', 'CompleteLifecycleAction', `${input.InstanceId} ${result}`);
         break;
       }
-      case 'autoscaling:RecordLifecycleActionHeartbeat':
+      case 'autoScaling:RecordLifecycleActionHeartbeat':
         this.line('dim', 'Heartbeat', String(input.InstanceId));
         break;
       case 'sns:Publish': {

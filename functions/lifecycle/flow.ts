@@ -98,6 +98,8 @@ interface Work extends Incoming {
   notices: Notice[];
 }
 
+/** Seconds between looks while a new target is most likely to turn healthy (see awaitRunning). */
+const CLOSE_LOOK_S = 2;
 /** Consecutive retryable failures continued through the queue before the error goes to Lambda's retries. */
 const MAX_QUEUED_RETRIES = 8;
 /** Draining polls back off (poll interval, doubling, at most this): a drain lasts minutes and nothing waits on it. */
@@ -344,15 +346,19 @@ async function awaitRunning(ws: Work[], deps: LifecycleDeps, budget: Budget): Pr
       continue;
     }
     // No look before the target can have passed its group's healthy threshold (ELB user guide, "Health checks
-    // for your target groups": HealthyThresholdCount consecutive checks, HealthCheckIntervalSeconds apart).
-    const earliestS = Math.max(
-      0,
-      ...w.service.targetGroups.map((arn) => {
-        const s = settings.get(arn);
-        return s ? (s.healthyThreshold - 1) * s.intervalS : 0;
-      }),
-    );
-    parkFor(w, deps, Math.max(pollS(w), earliestS));
+    // for your target groups": HealthyThresholdCount consecutive checks, HealthCheckIntervalSeconds apart, the
+    // first within one interval of registration). Until a target that answered from the start would be healthy
+    // (one more interval), look closely: that is when most become healthy, and a look is shared by the batch.
+    const thresholds = w.service.targetGroups.flatMap((arn) => {
+      const s = settings.get(arn);
+      return s
+        ? [{ earliest: (s.healthyThreshold - 1) * s.intervalS, latest: (s.healthyThreshold + 1) * s.intervalS }]
+        : [];
+    });
+    const earliestS = Math.max(0, ...thresholds.map((t) => t.earliest));
+    const latestS = Math.max(pollS(w), ...thresholds.map((t) => t.latest));
+    w.p = { ...w.p, closeLookUntil: deps.clock.now() + latestS * 1000 };
+    parkFor(w, deps, Math.max(CLOSE_LOOK_S, earliestS));
   }
 }
 
@@ -363,7 +369,10 @@ async function awaitHealthy(ws: Work[], deps: LifecycleDeps): Promise<void> {
     const mine = w.service.targetGroups.map((arn) => health.get(arn)?.get(w.p.action.instanceId) ?? unregistered(arn));
     if (mine.every((h) => h.state === 'healthy')) w.p = { ...w.p, phase: 'await-dns' };
     else if (clock.now() >= w.p.deadline) w.failure = await unhealthyError(mine, w, deps);
-    else parkFor(w, deps, Math.min(pollS(w), Math.max(1, (w.p.deadline - clock.now()) / 1000)));
+    else {
+      const cadence = clock.now() < (w.p.closeLookUntil ?? 0) ? CLOSE_LOOK_S : pollS(w);
+      parkFor(w, deps, Math.min(cadence, Math.max(1, (w.p.deadline - clock.now()) / 1000)));
+    }
   }
 }
 

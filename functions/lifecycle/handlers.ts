@@ -6,6 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { serviceForGroup } from '../../shared/config/load';
 import { makeContinuationHandler, type Received } from '../../shared/continuation/dispatch';
+import { envelope, sendContinuations } from '../../shared/continuation/envelope';
 import { EventValidationError, formatIssuePath, isTransient } from '../../shared/errors';
 import { withCorrelation } from '../../shared/log/logger';
 import type { Notification } from '../../shared/notify/notifier';
@@ -60,13 +61,19 @@ export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Dep
     }
     const incoming: Incoming = { progress: startProgress(action), service, hops: 0, retries: 0 };
     try {
-      const [outcome] = await stepLifecycle(
-        [incoming],
-        core,
-        budgetFrom(deps.clock, context.getRemainingTimeInMillis()),
-      );
-      log.info('lifecycle action handled', { outcome });
-      return outcome ?? { status: 'waiting', phase: 'start' };
+      // The event is only a claim: hand it to the batch, whose one guard read checks it with Auto Scaling for every
+      // action that arrived together (one DescribeAutoScalingInstances per 50, not one per event).
+      await sendContinuations(deps.clients.sqs, [
+        {
+          queueUrl: deps.continuationQueueUrl,
+          envelope: envelope(LIFECYCLE_STEP, incoming.progress),
+          delaySeconds: 0,
+          subject: action.instanceId,
+        },
+      ]);
+      const outcome: Outcome = { status: 'waiting', phase: 'start' };
+      log.info('lifecycle action handed to the batch', { outcome });
+      return outcome;
     } catch (error) {
       await retrying(deps, [incoming], error);
       throw error;
@@ -134,6 +141,9 @@ async function resume(
   });
   try {
     const outcomes = await stepLifecycle(batch, core, budgetFrom(deps.clock, context.getRemainingTimeInMillis()));
+    batch.forEach((item, i) =>
+      deps.log.debug('lifecycle action handled', { instanceId: item.progress.action.instanceId, outcome: outcomes[i] }),
+    );
     deps.log.info('lifecycle batch handled', { outcomes: countBy(outcomes) });
     return [];
   } catch (error) {

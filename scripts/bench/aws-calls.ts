@@ -6,11 +6,11 @@
  * The least each event needs (T = target groups of the service, R = DNS records, Z = hosted zones written):
  *   launch    = ec2:DescribeInstances 1 (the addresses for the records) + elbv2:RegisterTargets T
  *               + elbv2:DescribeTargetHealth T (one look once healthy) + route53:ChangeResourceRecordSets Z
- *               + autoscaling:CompleteLifecycleAction 1 + sns:Publish 1
+ *               + autoScaling:CompleteLifecycleAction 1 + sns:Publish 1
  *   terminate = ec2:DescribeInstances 1 (record names hold the address) + elbv2:DeregisterTargets T
  *               + route53:ListResourceRecordSets R (delete only what still holds our value)
  *               + route53:ChangeResourceRecordSets Z + elbv2:DescribeTargetHealth T (one look once drained)
- *               + autoscaling:CompleteLifecycleAction 1 + sns:Publish 1
+ *               + autoScaling:CompleteLifecycleAction 1 + sns:Publish 1
  */
 
 import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
@@ -47,7 +47,7 @@ export function minimumCalls(service: ServiceConfig, kind: EventKind): Record<st
         'elbv2:RegisterTargets': t,
         'elbv2:DescribeTargetHealth': t,
         'route53:ChangeResourceRecordSets': z,
-        'autoscaling:CompleteLifecycleAction': 1,
+        'autoScaling:CompleteLifecycleAction': 1,
         'sns:Publish': 1,
       }
     : {
@@ -56,7 +56,7 @@ export function minimumCalls(service: ServiceConfig, kind: EventKind): Record<st
         'route53:ListResourceRecordSets': r,
         'route53:ChangeResourceRecordSets': z,
         'elbv2:DescribeTargetHealth': t,
-        'autoscaling:CompleteLifecycleAction': 1,
+        'autoScaling:CompleteLifecycleAction': 1,
         'sns:Publish': 1,
       };
 }
@@ -73,10 +73,10 @@ const WHY: Record<EventKind, Record<string, string>> = {
   },
 };
 const WHY_EITHER: Record<string, string> = {
-  'autoscaling:DescribeAutoScalingInstances':
+  'autoScaling:DescribeAutoScalingInstances':
     'guard: is the action still pending (at-least-once delivery, stale events)',
-  'autoscaling:DescribeLifecycleHooks': "reads the hook's HeartbeatTimeout: caps the deadline, paces heartbeats",
-  'autoscaling:RecordLifecycleActionHeartbeat': 'heartbeat: keeps the hook alive through the wait',
+  'autoScaling:DescribeLifecycleHooks': "reads the hook's HeartbeatTimeout: caps the deadline, paces heartbeats",
+  'autoScaling:RecordLifecycleActionHeartbeat': 'heartbeat: keeps the hook alive through the wait',
   'ec2:CreateTags': 'remembers the records written, so terminate deletes exactly them',
   'ec2:DeleteTags': 'forgets the remembered records',
   'sqs:SendMessage': 'hands a long wait over to a later invocation',

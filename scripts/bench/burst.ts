@@ -156,7 +156,7 @@ export function healthyEverywhereAt(
 export function continueCallAt(calls: readonly CallRecord[], launchHooks: ReadonlySet<string>): Map<string, number> {
   const result = new Map<string, number>();
   for (const call of calls) {
-    if (call.service !== 'autoscaling' || call.operation !== 'CompleteLifecycleAction' || call.outcome !== 'ok')
+    if (call.service !== 'autoScaling' || call.operation !== 'CompleteLifecycleAction' || call.outcome !== 'ok')
       continue;
     const input = call.input as { InstanceId?: string; LifecycleHookName?: string; LifecycleActionResult?: string };
     if (input.LifecycleActionResult !== 'CONTINUE' || !launchHooks.has(input.LifecycleHookName ?? '')) continue;

@@ -65,7 +65,11 @@ function createWorld({ configFile, timeoutSeconds }: ColdStartRequest): World {
   const service = config.services[0];
   if (!service) throw new Error(`${configFile} declares no service`);
   const clock = createVirtualClock({ seedMathRandom: SEED });
-  const account = createSimAccount(stackFromConfig(config, { config, seed: SEED, initialCapacity: 0 }, clock));
+  // The bundled child cannot read serverless.yml (no service directory next to the bundle): the one queue it uses.
+  const queues = [{ logicalId: logicalIds.continuationQueue }];
+  const account = createSimAccount(
+    stackFromConfig(config, { config, seed: SEED, initialCapacity: 0 }, clock, { queues }),
+  );
   const topicArn = account.sns.topicArns().find((arn) => arn.endsWith(`:${config.notifications.topicName}`));
   if (!topicArn) throw new Error(`the simulated account has no topic ${config.notifications.topicName}`);
   const events: SimEvent[] = [];

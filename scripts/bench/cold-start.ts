@@ -5,7 +5,7 @@
  */
 
 import { join } from 'node:path';
-import { readWiring } from '../../deploy/wiring';
+import { readWiring } from '../../sim/wiring';
 import { CONFIG_FILE, ROOT } from './builds';
 import { runChild } from './children';
 import { type ColdStartResult, FUNCTIONS, type FunctionName, type HandlerBuild } from './protocol';

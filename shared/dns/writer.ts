@@ -11,7 +11,7 @@
  *   the record's or whose record does not exist, two changes to the same name and type, a bad value.
  *
  * So: changes are grouped by zone, packed into batches within the limits (the same name and type never twice in a
- * batch), calls are paced at most five per second, and a refused batch is split in halves until only the bad
+ * batch), calls are paced (two writers together at most five per second), and a refused batch is split in halves until only the bad
  * changes fail. A refused DELETE is the one case that reads: ListResourceRecordSets tells "already gone" and
  * "someone else's value now" (both fine) from a real failure.
  */
@@ -29,8 +29,11 @@ import type { DnsChange, DnsOutcome, DnsRequest } from './request';
 /** Route 53 quotas per change batch. */
 export const MAX_RECORDS_PER_BATCH = 1000;
 export const MAX_VALUE_CHARS_PER_BATCH = 32_000;
-/** Route 53 accepts five requests per second per account. */
-export const MIN_MS_BETWEEN_CALLS = 200;
+/**
+ * Route 53 accepts five requests per second per account; at most two writers run at once (serverless.yml: the
+ * mapping's maximum concurrency), so each keeps its calls 400 ms apart.
+ */
+export const MIN_MS_BETWEEN_CALLS = 400;
 
 export interface WriterPorts {
   route53: Route53Client;

@@ -2,7 +2,7 @@
  * matchesEventPattern follows the EventBridge user guide ("Event patterns", "Content filtering in Amazon EventBridge
  * event patterns") for the operators it supports, and refuses the others.
  */
-import { matchesEventPattern, UnsupportedPatternError } from '../../deploy/wiring';
+import { matchesEventPattern, UnsupportedPatternError } from '../../sim/event-pattern';
 
 const event = {
   source: 'aws.autoscaling',

@@ -1,9 +1,9 @@
 /**
  * The EventBridge rules in the packaged template route AWS's published sample events (events/) to the right
- * function, only for the groups the config names, and equal what deploy/wiring.ts reads from serverless.yml, so the
+ * function, only for the groups the config names, and equal what sim/wiring.ts reads from serverless.yml, so the
  * simulated account's event bus routes exactly as the deployed rules would.
  */
-import { matchesEventPattern, readWiring, type Wiring } from '../../deploy/wiring';
+import { matchesEventPattern, readWiring, type Wiring } from '../../sim/wiring';
 import { loadEvent } from '../helpers/events';
 import {
   asArray,

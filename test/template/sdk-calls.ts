@@ -4,17 +4,13 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { AWS_SERVICES } from '../../shared/aws/services';
 import { REPO } from './template';
 
-/** SDK client package -> IAM service prefix (Service Authorization Reference). Extend when the code uses a new one. */
-export const SERVICE_PREFIX: Record<string, string> = {
-  '@aws-sdk/client-auto-scaling': 'autoscaling',
-  '@aws-sdk/client-ec2': 'ec2',
-  '@aws-sdk/client-elastic-load-balancing-v2': 'elasticloadbalancing',
-  '@aws-sdk/client-route-53': 'route53',
-  '@aws-sdk/client-sns': 'sns',
-  '@aws-sdk/client-sqs': 'sqs',
-};
+/** SDK client package -> IAM service prefix, from the one table of services (shared/aws/services.ts). */
+export const SERVICE_PREFIX: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(AWS_SERVICES).map((service) => [service.sdkPackage, service.iamPrefix]),
+);
 
 /** Operations authorised by another operation's IAM action (SQS developer guide, "Amazon SQS API permissions"). */
 const IAM_ACTION_OF: Record<string, string> = { 'sqs:SendMessageBatch': 'sqs:SendMessage' };
@@ -49,7 +45,10 @@ export function actionsCalledByCode(files: readonly string[]): Map<string, strin
       const command = commands.get(m[1] ?? '');
       if (!command) continue;
       const prefix = SERVICE_PREFIX[command.pkg];
-      if (!prefix) throw new Error(`${file}: no IAM service prefix known for ${command.pkg}; add it to SERVICE_PREFIX`);
+      if (!prefix)
+        throw new Error(
+          `${file}: no IAM service prefix known for ${command.pkg}; add it to AWS_SERVICES in shared/aws/services.ts`,
+        );
       const action = IAM_ACTION_OF[`${prefix}:${command.operation}`] ?? `${prefix}:${command.operation}`;
       actions.set(action, [...(actions.get(action) ?? []), relative(REPO, file)]);
     }

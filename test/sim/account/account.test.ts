@@ -43,7 +43,7 @@ const scriptedRun = async (seed: number): Promise<AccountSnapshot> => {
     h.account.faults.throttle({ service: 'route53', rate: 0.3 }).eventDelivery({ duplicateRate: 0.5, delayRate: 0.3 });
     h.account.onEvent(async (event) => {
       if (event['detail-type'] !== 'EC2 Instance-launch Lifecycle Action') return;
-      await h.autoscaling
+      await h.autoScaling
         .send(
           new CompleteLifecycleActionCommand({
             AutoScalingGroupName: event.detail.AutoScalingGroupName,
@@ -77,9 +77,9 @@ const scriptedRun = async (seed: number): Promise<AccountSnapshot> => {
         new PublishCommand({ TopicArn: h.account.sns.topicArns()[0], Message: `up ${event.detail.EC2InstanceId}` }),
       );
     });
-    await h.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 5 }));
+    await h.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 5 }));
     await h.clock.advance(10 * 60_000);
-    await h.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 1 }));
+    await h.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 1 }));
     await h.clock.advance(60 * 60_000);
     return h.account.snapshot();
   } finally {
@@ -126,9 +126,9 @@ describe('simulated account', () => {
     });
 
     it('retries injected 5xx errors through the SDK and counts the attempts', async () => {
-      h.account.faults.serverErrors({ service: 'autoscaling', rate: 1, status: 503 });
+      h.account.faults.serverErrors({ service: 'autoScaling', rate: 1, status: 503 });
       const pending = rejectionOf(
-        h.autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: 'web-asg' })),
+        h.autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: 'web-asg' })),
       );
       await h.clock.advance(30_000);
       const error = await pending;
@@ -136,7 +136,7 @@ describe('simulated account', () => {
       expect(error.$fault).toBe('server');
       expect(error.$metadata?.attempts).toBe(3);
       h.account.faults.clear();
-      const out = await h.autoscaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: 'web-asg' }));
+      const out = await h.autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: 'web-asg' }));
       expect(out.LifecycleHooks?.[0]).toMatchObject({
         LifecycleHookName: 'launch',
         HeartbeatTimeout: 60,

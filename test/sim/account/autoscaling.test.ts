@@ -65,7 +65,7 @@ describe('simulated Auto Scaling', () => {
   afterEach(() => h.done());
 
   const scaleOutOne = async () => {
-    await h.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 3 }));
+    await h.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 3 }));
     await h.clock.advance(3_000);
     const event = events.find((e) => e['detail-type'] === 'EC2 Instance-launch Lifecycle Action');
     if (!event) throw new Error('no launch lifecycle event');
@@ -73,7 +73,7 @@ describe('simulated Auto Scaling', () => {
   };
 
   const lifecycleState = async (instanceId: string) => {
-    const out = await h.autoscaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
+    const out = await h.autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
     return out.AutoScalingInstances?.[0]?.LifecycleState;
   };
 
@@ -103,7 +103,7 @@ describe('simulated Auto Scaling', () => {
   it('continues a launch on CompleteLifecycleAction: registers the instance, InService, Launch Successful event', async () => {
     const event = await scaleOutOne();
     const instanceId = event.detail.EC2InstanceId;
-    await h.autoscaling.send(
+    await h.autoScaling.send(
       new CompleteLifecycleActionCommand({
         AutoScalingGroupName: 'web-asg',
         LifecycleHookName: 'launch-hook',
@@ -126,7 +126,7 @@ describe('simulated Auto Scaling', () => {
     const event = await scaleOutOne();
     const instanceId = event.detail.EC2InstanceId;
     await h.clock.advance(200_000);
-    await h.autoscaling.send(
+    await h.autoScaling.send(
       new RecordLifecycleActionHeartbeatCommand({
         AutoScalingGroupName: 'web-asg',
         LifecycleHookName: 'launch-hook',
@@ -151,7 +151,7 @@ describe('simulated Auto Scaling', () => {
     const event = await scaleOutOne();
     const instanceId = event.detail.EC2InstanceId;
     const heartbeat = () =>
-      h.autoscaling.send(
+      h.autoScaling.send(
         new RecordLifecycleActionHeartbeatCommand({
           AutoScalingGroupName: 'web-asg',
           LifecycleHookName: 'launch-hook',
@@ -171,7 +171,7 @@ describe('simulated Auto Scaling', () => {
   it('answers ValidationError with AWS message when an action is completed twice', async () => {
     const event = await scaleOutOne();
     const complete = () =>
-      h.autoscaling.send(
+      h.autoScaling.send(
         new CompleteLifecycleActionCommand({
           AutoScalingGroupName: 'web-asg',
           LifecycleHookName: 'launch-hook',
@@ -189,9 +189,9 @@ describe('simulated Auto Scaling', () => {
   });
 
   it('on scale-in drains the instance from its target group before Terminating:Wait, then terminates it', async () => {
-    await h.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 1 }));
+    await h.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 1 }));
     await h.clock.advance(1_000);
-    const group = await h.autoscaling.send(
+    const group = await h.autoScaling.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }),
     );
     const victim = group.AutoScalingGroups?.[0]?.Instances?.find((i) => i.LifecycleState === 'Terminating');
@@ -238,12 +238,12 @@ describe('simulated Auto Scaling', () => {
 
   it('rejects desired capacity outside min/max with AWS messages', async () => {
     const above = await rejectionOf(
-      h.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 5 })),
+      h.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 5 })),
     );
     expect(above.name).toBe('ValidationError');
     expect(above.message).toBe('New SetDesiredCapacity value 5 is above max value 4 for the AutoScalingGroup.');
     const below = await rejectionOf(
-      h.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 0 })),
+      h.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 0 })),
     );
     expect(below.message).toBe('New SetDesiredCapacity value 0 is below min value 1 for the AutoScalingGroup.');
   });
@@ -260,7 +260,7 @@ describe('simulated Auto Scaling', () => {
   it('brings a scale-out to InService within virtual minutes when a runtime completes the hooks', async () => {
     h.account.onEvent(async (event) => {
       if (event['detail-type'] !== 'EC2 Instance-launch Lifecycle Action') return;
-      await h.autoscaling.send(
+      await h.autoScaling.send(
         new CompleteLifecycleActionCommand({
           AutoScalingGroupName: event.detail.AutoScalingGroupName,
           LifecycleHookName: event.detail.LifecycleHookName,
@@ -269,9 +269,9 @@ describe('simulated Auto Scaling', () => {
         }),
       );
     });
-    await h.autoscaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 4 }));
+    await h.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'web-asg', DesiredCapacity: 4 }));
     const allInService = async () => {
-      const out = await h.autoscaling.send(
+      const out = await h.autoScaling.send(
         new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }),
       );
       const instances = out.AutoScalingGroups?.[0]?.Instances ?? [];
@@ -282,7 +282,7 @@ describe('simulated Auto Scaling', () => {
   });
 
   it('spreads launches across the group subnets', async () => {
-    const group = await h.autoscaling.send(
+    const group = await h.autoScaling.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['web-asg'] }),
     );
     const azs = group.AutoScalingGroups?.[0]?.Instances?.map((i) => i.AvailabilityZone).sort();

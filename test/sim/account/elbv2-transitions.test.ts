@@ -17,6 +17,8 @@ describe('simulated ELBv2 target state observation (onTargetState)', () => {
           name: 'web',
           healthCheck: { intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 2 },
           deregistrationDelaySeconds: 60,
+          // The group's health-check timeline ticks at 10 s, 20 s, ... after the start: exact instants below.
+          healthCheckPhaseSeconds: 0,
         },
       ],
     });

@@ -27,6 +27,8 @@ describe('simulated ELBv2 target groups', () => {
             matcher: '200-299',
           },
           deregistrationDelaySeconds: 60,
+          // The group's health-check timeline ticks at 10 s, 20 s, ... after the start: exact instants below.
+          healthCheckPhaseSeconds: 0,
         },
       ],
     });

@@ -4,23 +4,29 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { AwsServiceKey } from '../../../shared/aws/services';
 import { attachSim, createSimAccount, createVirtualClock, type SimAccount, type StackSpec } from '../../../sim';
 import type { VirtualClock } from '../../../sim/clock';
+import type { SimPluggableClient } from '../../../sim/plug';
 
 export const SUBNETS: StackSpec['subnets'] = [
   { id: 'subnet-0aaa', availabilityZone: 'eu-west-1a', cidr: '10.0.1.0/24' },
   { id: 'subnet-0bbb', availabilityZone: 'eu-west-1b', cidr: '10.0.2.0/24' },
 ];
 
-export interface Harness {
-  clock: VirtualClock;
-  account: SimAccount;
+/** One real SDK client per row of shared/aws/services.ts (the type fails to compile when a row has no client). */
+export interface HarnessClients extends Record<AwsServiceKey, { middlewareStack: unknown; config: object }> {
   ec2: EC2Client;
-  autoscaling: AutoScalingClient;
+  autoScaling: AutoScalingClient;
   elbv2: ElasticLoadBalancingV2Client;
   route53: Route53Client;
   sns: SNSClient;
   sqs: SQSClient;
+}
+
+export interface Harness extends HarnessClients {
+  clock: VirtualClock;
+  account: SimAccount;
   done(): void;
 }
 
@@ -32,24 +38,16 @@ export const startAccount = (
   try {
     const account = createSimAccount({ seed: 42, subnets: SUBNETS, ...stack, clock });
     const config = { region: account.region };
-    const harness: Harness = {
-      clock,
-      account,
+    const clients: HarnessClients = {
       ec2: new EC2Client(config),
-      autoscaling: new AutoScalingClient(config),
+      autoScaling: new AutoScalingClient(config),
       elbv2: new ElasticLoadBalancingV2Client(config),
       route53: new Route53Client(config),
       sns: new SNSClient(config),
       sqs: new SQSClient(config),
-      done: () => clock.uninstall(),
     };
-    attachSim(harness.ec2, account);
-    attachSim(harness.autoscaling, account);
-    attachSim(harness.elbv2, account);
-    attachSim(harness.route53, account);
-    attachSim(harness.sns, account);
-    attachSim(harness.sqs, account);
-    return harness;
+    for (const client of Object.values(clients)) attachSim(client as SimPluggableClient<object, object>, account);
+    return { ...clients, clock, account, done: () => clock.uninstall() };
   } catch (error) {
     clock.uninstall();
     throw error;

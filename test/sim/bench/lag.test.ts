@@ -35,7 +35,7 @@ describe('burst lag: healthy everywhere → CONTINUE', () => {
 
   it('takes the first successful CONTINUE of a launch hook, ignoring refused calls, ABANDON and other hooks', () => {
     const call = (at: number, outcome: string, input: object): CallRecord => ({
-      service: 'autoscaling',
+      service: 'autoScaling',
       operation: 'CompleteLifecycleAction',
       input,
       outcome,

@@ -180,7 +180,7 @@ describe('writeChanges (the one Route 53 writer)', () => {
     expect(report.outcomes[1]).toBeUndefined();
   });
 
-  it('keeps its Route 53 calls at least 200 ms apart on the injected clock', async () => {
+  it('keeps its Route 53 calls at least MIN_MS_BETWEEN_CALLS apart on the injected clock', async () => {
     const times: number[] = [];
     r53.on(ChangeResourceRecordSetsCommand).callsFake(async () => {
       times.push(clock.now());

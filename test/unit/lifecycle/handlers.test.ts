@@ -190,7 +190,9 @@ describe('logging', () => {
       spy.mockRestore();
     }
 
-    const handled = lines.map((l) => JSON.parse(l)).find((entry) => entry.message === 'lifecycle action handled');
+    const handled = lines
+      .map((l) => JSON.parse(l))
+      .find((entry) => entry.message === 'lifecycle action handed to the batch');
     expect(handled).toMatchObject({
       fleetpilotService: 'web',
       asg: 'my-asg',

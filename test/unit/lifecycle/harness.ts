@@ -274,14 +274,22 @@ export interface Sent {
 }
 
 /** Every message sent with SendMessageBatch so far, in order. */
+/**
+ * The hand-offs of the event handlers (launch/terminate park the raw action for the batch): harness.launch() and
+ * harness.terminate() deliver them at once, so the messages a test sees are those the core sent.
+ */
+const handOffs = new Set<string>();
+
 export function sentMessages(): Sent[] {
   return mocks.sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => {
     const input = call.args[0].input;
-    return (input.Entries ?? []).map((e) => ({
-      queueUrl: input.QueueUrl ?? '',
-      envelope: JSON.parse(e.MessageBody ?? '{}') as Envelope,
-      delaySeconds: e.DelaySeconds ?? 0,
-    }));
+    return (input.Entries ?? [])
+      .filter((e) => !handOffs.has(e.MessageBody ?? ''))
+      .map((e) => ({
+        queueUrl: input.QueueUrl ?? '',
+        envelope: JSON.parse(e.MessageBody ?? '{}') as Envelope,
+        delaySeconds: e.DelaySeconds ?? 0,
+      }));
   });
 }
 
@@ -368,12 +376,45 @@ export function harness(options: { dryRun?: boolean; startAt?: number } = {}): H
   const resumeHandler = makeResumeHandler(deps);
   let delivered = 0;
   const pending: { dueAt: number; body: string }[] = [];
+  // The core's outcome per action, as the resume handler logs it (debug level, one line per action).
+  const outcomes = new Map<string, HandlerResult>();
+  const debug = deps.log.debug.bind(deps.log);
+  deps.log.debug = ((message: string, ...extra: unknown[]) => {
+    const fields = extra[0] as { instanceId?: string; outcome?: HandlerResult } | undefined;
+    if (message === 'lifecycle action handled' && fields?.instanceId && fields.outcome) {
+      outcomes.set(fields.instanceId, fields.outcome);
+    }
+    return debug(message, ...(extra as []));
+  }) as typeof deps.log.debug;
+  /**
+   * An event through its handler, which hands the action to the batch; the batch's first step runs at once in the
+   * resume handler (as the continuation queue delivers it), and the action's outcome of that step is returned.
+   */
+  const throughBatch = async (
+    handler: ReturnType<typeof makeLifecycleHandler>,
+    event: unknown,
+    remainingMs: number,
+  ): Promise<HandlerResult> => {
+    const before = mocks.sqs.commandCalls(SendMessageBatchCommand).length;
+    const result = await handler(event, context(remainingMs));
+    const calls = mocks.sqs.commandCalls(SendMessageBatchCommand).slice(before);
+    if (result.status !== 'waiting' || calls.length !== 1) return result;
+    const [call] = calls as [(typeof calls)[number]];
+    const entry = call.args[0].input.Entries?.[0];
+    handOffs.add(entry?.MessageBody ?? '');
+    const id = (JSON.parse(entry?.MessageBody ?? '{}') as Envelope<{ action: { instanceId: string } }>).payload.action
+      .instanceId;
+    outcomes.delete(id);
+    delivered = sentMessages().length;
+    await resumeHandler(sqsEvent(entry?.MessageBody ?? ''), context(remainingMs));
+    return outcomes.get(id) ?? { status: 'waiting', phase: 'start' };
+  };
   return {
     deps,
     notifier,
     clock,
-    launch: (event = launchEvent(), remainingMs = 900_000) => launchHandler(event, context(remainingMs)),
-    terminate: (event = terminateEvent()) => terminateHandler(event, context(900_000)),
+    launch: (event = launchEvent(), remainingMs = 900_000) => throughBatch(launchHandler, event, remainingMs),
+    terminate: (event = terminateEvent()) => throughBatch(terminateHandler, event, 900_000),
     resume(...bodies) {
       // A test that delivers by hand has dealt with everything sent so far: run() picks up only what comes next.
       delivered = sentMessages().length;

@@ -10,11 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, type Tags } from 'yaml';
-import type { ConfigFileChoice } from './config-file';
-import { type EventPattern, loadStackValues, type StackValues } from './stack-values';
+import type { ConfigFileChoice } from '../deploy/config-file';
+import { type EventPattern, loadStackValues, type StackValues } from '../deploy/stack-values';
 
+export type { EventPattern } from '../deploy/stack-values';
 export { matchesEventPattern, UnsupportedPatternError } from './event-pattern';
-export type { EventPattern } from './stack-values';
 
 export const SERVICE_DIR = resolve(__dirname, '..');
 const CONFIG_BRIDGE = './deploy/config.cjs';
@@ -29,16 +29,31 @@ export interface HandlerRef {
   exportName: string;
 }
 
-export interface SqsSourceWiring {
-  /** Logical id of the AWS::SQS::Queue in serverless.yml's resources. */
-  queueLogicalId: string;
-  batchSize: number;
-  reportBatchItemFailures: boolean;
-  /** The queue's own settings, as declared. */
+/** An AWS::SQS::Queue of serverless.yml's resources, with the settings the simulated account honours. */
+export interface QueueWiring {
+  /** Its logical id (the simulated account names the queue by it). */
+  logicalId: string;
   visibilityTimeoutSeconds?: number;
   delaySeconds?: number;
   maxReceiveCount?: number;
   deadLetterQueueLogicalId?: string;
+}
+
+/**
+ * An `sqs` event of a function: an event source mapping (Lambda developer guide, "Lambda parameters for Amazon SQS
+ * event source mappings" and "Configuring scaling behavior for SQS event source mappings").
+ */
+export interface SqsSourceWiring extends Omit<QueueWiring, 'logicalId'> {
+  /** Logical id of the AWS::SQS::Queue in serverless.yml's resources. */
+  queueLogicalId: string;
+  /** Records per invocation at most: 1–10,000 for a standard queue (default 10). */
+  batchSize: number;
+  /** How long the poller gathers records before invoking, 0–300 s (default 0); at least 1 s when batchSize > 10. */
+  maximumBatchingWindowSeconds: number;
+  /** `functionResponseType: ReportBatchItemFailures`: the function may report the records that failed. */
+  reportBatchItemFailures: boolean;
+  /** ScalingConfig.MaximumConcurrency (2–1,000): concurrent invocations this mapping may have; default none. */
+  maximumConcurrency?: number;
 }
 
 export interface FunctionWiring {
@@ -53,6 +68,8 @@ export interface FunctionWiring {
   /** One per eventBridge event, fully resolved. */
   eventPatterns: EventPattern[];
   sqsSources: SqsSourceWiring[];
+  /** `reservedConcurrency`: the most concurrent executions the function may have; default unreserved. */
+  reservedConcurrency?: number;
 }
 
 export interface Wiring {
@@ -61,6 +78,8 @@ export interface Wiring {
   config: ConfigFileChoice;
   stackValues: StackValues;
   functions: FunctionWiring[];
+  /** Every AWS::SQS::Queue declared in resources, in declaration order. */
+  queues: QueueWiring[];
 }
 
 export interface ReadWiringOptions {
@@ -121,6 +140,10 @@ export function readWiring(configFile?: string, options: ReadWiringOptions = {})
       ...asRecord(fn.environment ?? {}, `functions.${name}.environment`),
     };
     const events = (fn.events ?? []) as unknown[];
+    const reserved = fn.reservedConcurrency === undefined ? undefined : Number(fn.reservedConcurrency);
+    if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 0)) {
+      throw new WiringError(`functions.${name}.reservedConcurrency must be an integer >= 0`);
+    }
     return {
       name,
       handler: handlerRef(String(fn.handler), name),
@@ -136,10 +159,17 @@ export function readWiring(configFile?: string, options: ReadWiringOptions = {})
         const sqs = isRecord(event) ? event.sqs : undefined;
         return sqs === undefined ? [] : [sqsSource(sqs, queues, name)];
       }),
+      ...(reserved !== undefined ? { reservedConcurrency: reserved } : {}),
     };
   });
   if (!loaded) throw new WiringError('serverless.yml never read deploy/config.cjs');
-  return { stage: stage(), config: loaded.choice, stackValues: loaded.values, functions: result };
+  return {
+    stage: stage(),
+    config: loaded.choice,
+    stackValues: loaded.values,
+    functions: result,
+    queues: [...queues].map(([logicalId, props]) => ({ logicalId, ...queueSettings(props) })),
+  };
 }
 
 export class WiringError extends Error {
@@ -162,14 +192,42 @@ function sqsSource(raw: unknown, queues: Map<string, Record<string, unknown>>, f
   }
   const props = queues.get(queueLogicalId);
   if (!props) throw new WiringError(`functions.${fn}: queue ${queueLogicalId} is not declared in resources`);
-  const redrive = isRecord(props.RedrivePolicy) ? props.RedrivePolicy : undefined;
-  const deadLetterQueueLogicalId = redrive ? getAttLogicalId(redrive.deadLetterTargetArn) : undefined;
   const types = Array.isArray(sqs.functionResponseType) ? sqs.functionResponseType : [sqs.functionResponseType];
+  // serverless's default batch size for SQS events is 10, as the event source mapping's.
+  const batchSize = Number(sqs.batchSize ?? 10);
+  const window = Number(sqs.maximumBatchingWindow ?? 0);
+  const maximumConcurrency = sqs.maximumConcurrency === undefined ? undefined : Number(sqs.maximumConcurrency);
+  // The limits CreateEventSourceMapping enforces for a standard queue (Lambda developer guide, "Lambda parameters
+  // for Amazon SQS event source mappings"; API reference, CreateEventSourceMapping and ScalingConfig).
+  if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000)) {
+    throw new WiringError(`functions.${fn}: sqs batchSize must be 1–10000, got ${String(sqs.batchSize)}`);
+  }
+  if (!(Number.isInteger(window) && window >= 0 && window <= 300)) {
+    throw new WiringError(`functions.${fn}: sqs maximumBatchingWindow must be 0–300 s`);
+  }
+  if (batchSize > 10 && window < 1) {
+    throw new WiringError(`functions.${fn}: an sqs batchSize above 10 needs a maximumBatchingWindow of at least 1 s`);
+  }
+  if (maximumConcurrency !== undefined && !(Number.isInteger(maximumConcurrency) && maximumConcurrency >= 2)) {
+    throw new WiringError(`functions.${fn}: sqs maximumConcurrency must be 2–1000`);
+  }
+  if (maximumConcurrency !== undefined && maximumConcurrency > 1000) {
+    throw new WiringError(`functions.${fn}: sqs maximumConcurrency must be 2–1000`);
+  }
   return {
     queueLogicalId,
-    // serverless's default batch size for SQS events is 10.
-    batchSize: Number(sqs.batchSize ?? 10),
+    batchSize,
+    maximumBatchingWindowSeconds: window,
     reportBatchItemFailures: types.includes('ReportBatchItemFailures'),
+    ...(maximumConcurrency !== undefined ? { maximumConcurrency } : {}),
+    ...queueSettings(props),
+  };
+}
+
+function queueSettings(props: Record<string, unknown>): Omit<QueueWiring, 'logicalId'> {
+  const redrive = isRecord(props.RedrivePolicy) ? props.RedrivePolicy : undefined;
+  const deadLetterQueueLogicalId = redrive ? getAttLogicalId(redrive.deadLetterTargetArn) : undefined;
+  return {
     ...optionalNumber('visibilityTimeoutSeconds', props.VisibilityTimeout),
     ...optionalNumber('delaySeconds', props.DelaySeconds),
     ...optionalNumber('maxReceiveCount', redrive?.maxReceiveCount),
@@ -294,7 +352,7 @@ class Resolver {
         return this.at(address.split('.'));
       default:
         throw new WiringError(
-          `unsupported variable \${${text}} at ${where} (deploy/wiring.ts resolves only the forms serverless.yml lists)`,
+          `unsupported variable \${${text}} at ${where} (sim/wiring.ts resolves only the forms serverless.yml lists)`,
         );
     }
   }

@@ -1,0 +1,149 @@
+/**
+ * Simulated Amazon EC2 Auto Scaling: groups, lifecycle hooks, scale out / scale in, target groups.
+ *
+ * One file per resource: groups.ts (capacity, launches, terminations, activity events), lifecycle-actions.ts
+ * (hooks and actions), model.ts (the shared state); this file is the service's operation table. Instance refresh
+ * and scheduled actions go next to them (instance-refresh.ts, scheduled-actions.ts), with their rows added here.
+ *
+ * Modelled (Amazon EC2 Auto Scaling user guide, "How lifecycle hooks work in Auto Scaling groups",
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html, and the API
+ * reference for each operation):
+ * - Launch: Pending → Pending:Wait (one lifecycle action per launch hook, one EventBridge event each) →
+ *   Pending:Proceed → registered with the attached target groups → InService. Registration happens
+ *   before InService (step 3 of the page above).
+ * - Terminate: Terminating → deregistered from the attached target groups, and the group waits for the
+ *   deregistration (draining) to finish → Terminating:Wait (terminate hooks) → Terminating:Proceed →
+ *   EC2 terminates the instance → it leaves the group. The page above (step 4, then step 5) has the
+ *   instance deregistered and drained first, then put in Terminating:Wait.
+ * - Lifecycle actions: HeartbeatTimeout 30–7200 s (default 3600), DefaultResult (default ABANDON)
+ *   applied at the deadline; RecordLifecycleActionHeartbeat restarts the timeout, up to a global limit
+ *   of min(48 h, 100 × HeartbeatTimeout) from the start of the action (API reference,
+ *   RecordLifecycleActionHeartbeat and LifecycleHook.GlobalTimeout). CompleteLifecycleAction with
+ *   CONTINUE or ABANDON, by token or by instance id. An action that is no longer pending answers
+ *   ValidationError "No active Lifecycle Action found with token <token>" / "... with instance ID <id>".
+ *   ABANDON on launch terminates the instance, and the group launches a replacement.
+ * - SetDesiredCapacity: ValidationError "New SetDesiredCapacity value N is above max value M for the
+ *   AutoScalingGroup." (and "below min value"); unknown group → ValidationError.
+ * - Instances get the tag aws:autoscaling:groupName.
+ *
+ * Approximated (documented choices):
+ * - The group reacts to a change of desired capacity after `activityDelayMs` (default 1 s).
+ * - Launches go to the subnet/AZ with the fewest instances (ties: order of the subnets given).
+ * - Scale-in picks, like the Default termination policy: the AZ with the most instances, then instances
+ *   of the oldest launch template version, then the oldest launch time (for "closest to the next billing
+ *   hour"), then a seeded random pick among ties. InService instances go before pending ones.
+ * - An abandoned launch terminates the instance without running terminate hooks.
+ * - An instance that stops or terminates outside the group is marked Unhealthy and replaced; terminate
+ *   hooks run for it, no draining.
+ * - "EC2 Instance Launch Successful" is emitted when the instance reaches InService, "EC2 Instance
+ *   Terminate Successful" when EC2 has terminated it.
+ * - No warm pools, cooldowns, scaling policies, instance refresh or protection from scale-in.
+ */
+import type {
+  CompleteLifecycleActionCommandInput,
+  CompleteLifecycleActionCommandOutput,
+  DescribeAutoScalingGroupsCommandInput,
+  DescribeAutoScalingGroupsCommandOutput,
+  DescribeAutoScalingInstancesCommandInput,
+  DescribeAutoScalingInstancesCommandOutput,
+  DescribeLifecycleHooksCommandInput,
+  DescribeLifecycleHooksCommandOutput,
+  RecordLifecycleActionHeartbeatCommandInput,
+  RecordLifecycleActionHeartbeatCommandOutput,
+  SetDesiredCapacityCommandInput,
+  SetDesiredCapacityCommandOutput,
+} from '@aws-sdk/client-auto-scaling';
+import { lookupIn, type OperationTable, type SimContext, type SimService } from '../context';
+import type { Ec2Service } from '../ec2';
+import type { Elbv2Service } from '../elbv2';
+import { AutoScalingGroups } from './groups';
+import { LifecycleActions } from './lifecycle-actions';
+import type { AutoScalingGroupSpec, AutoScalingTiming, HookResultRecord } from './model';
+
+export type {
+  AutoScalingGroupSpec,
+  AutoScalingTiming,
+  HookResultRecord,
+  LifecycleHookSpec,
+  LifecycleResult,
+} from './model';
+
+type AutoScalingOperations = {
+  DescribeAutoScalingGroups: readonly [DescribeAutoScalingGroupsCommandInput, DescribeAutoScalingGroupsCommandOutput];
+  DescribeAutoScalingInstances: readonly [
+    DescribeAutoScalingInstancesCommandInput,
+    DescribeAutoScalingInstancesCommandOutput,
+  ];
+  DescribeLifecycleHooks: readonly [DescribeLifecycleHooksCommandInput, DescribeLifecycleHooksCommandOutput];
+  CompleteLifecycleAction: readonly [CompleteLifecycleActionCommandInput, CompleteLifecycleActionCommandOutput];
+  RecordLifecycleActionHeartbeat: readonly [
+    RecordLifecycleActionHeartbeatCommandInput,
+    RecordLifecycleActionHeartbeatCommandOutput,
+  ];
+  SetDesiredCapacity: readonly [SetDesiredCapacityCommandInput, SetDesiredCapacityCommandOutput];
+};
+
+export class AutoScalingService implements SimService {
+  readonly name = 'autoScaling' as const;
+  private readonly groups: AutoScalingGroups;
+  private readonly actions: LifecycleActions;
+
+  constructor(
+    ctx: SimContext,
+    ec2: Ec2Service,
+    elbv2: Elbv2Service,
+    specs: AutoScalingGroupSpec[],
+    timing: AutoScalingTiming = {},
+  ) {
+    this.groups = new AutoScalingGroups(ctx, ec2, elbv2, timing);
+    this.actions = new LifecycleActions(ctx, this.groups.groups, (group, member, transition, abandoned) =>
+      this.groups.afterLifecycleActions(group, member, transition, abandoned),
+    );
+    this.groups.useLifecycleActions(this.actions);
+    for (const spec of specs) this.groups.createGroup(spec);
+  }
+
+  private readonly table: OperationTable<AutoScalingOperations> = {
+    DescribeAutoScalingGroups: (input) => this.groups.describeGroups(input),
+    DescribeAutoScalingInstances: (input) => this.groups.describeInstances(input),
+    DescribeLifecycleHooks: (input) => this.actions.describeHooks(input),
+    CompleteLifecycleAction: (input) => this.actions.completeLifecycleAction(input),
+    RecordLifecycleActionHeartbeat: (input) => this.actions.recordHeartbeat(input),
+    SetDesiredCapacity: (input) => {
+      this.groups.setDesiredCapacity(input.AutoScalingGroupName ?? '', input.DesiredCapacity ?? Number.NaN);
+      return {};
+    },
+  };
+
+  readonly operationHandler = lookupIn(this.table);
+
+  // ---- sim-side API ----
+
+  /** Every lifecycle action outcome, in order. */
+  get hookResults(): HookResultRecord[] {
+    return this.actions.hookResults;
+  }
+
+  /** Change desired capacity, with AWS's validation (scenarios call this too). */
+  setDesiredCapacity(groupName: string, desired: number): void {
+    this.groups.setDesiredCapacity(groupName, desired);
+  }
+
+  groupNames(): string[] {
+    return this.groups.groupNames();
+  }
+
+  arnOf(groupName: string): string {
+    return this.groups.arnOf(groupName);
+  }
+
+  /** Pending lifecycle actions (token, instance, hook), for runtimes and assertions. */
+  pendingActions(): ReturnType<LifecycleActions['pendingActions']> {
+    return this.actions.pendingActions();
+  }
+
+  /** Plain view for snapshots. */
+  view(): ReturnType<AutoScalingGroups['view']> {
+    return this.groups.view();
+  }
+}
