@@ -3,14 +3,17 @@
  * and terminated (1 → 0) on the simulated account, fleetpilot's real handlers wired as serverless.yml wires them.
  * Every call the account answers is counted per operation, beside the least an event needs.
  *
- * The least each event needs (T = target groups of the service, R = DNS records, Z = hosted zones written):
- *   launch    = ec2:DescribeInstances 1 (the addresses for the records) + elbv2:RegisterTargets T
+ * The least each event needs (T = target groups of the service, Z = hosted zones written):
+ *   launch    = autoScaling:DescribeAutoScalingInstances 1 (the event is a claim: its group and state, checked)
+ *               + ec2:DescribeInstances 1 (running, and the addresses for the records) + elbv2:RegisterTargets T
  *               + elbv2:DescribeTargetHealth T (one look once healthy) + route53:ChangeResourceRecordSets Z
  *               + autoScaling:CompleteLifecycleAction 1 + sns:Publish 1
- *   terminate = ec2:DescribeInstances 1 (record names hold the address) + elbv2:DeregisterTargets T
- *               + route53:ListResourceRecordSets R (delete only what still holds our value)
- *               + route53:ChangeResourceRecordSets Z + elbv2:DescribeTargetHealth T (one look once drained)
- *               + autoScaling:CompleteLifecycleAction 1 + sns:Publish 1
+ *   terminate = autoScaling:DescribeAutoScalingInstances 1 + ec2:DescribeInstances 1 (the remembered records)
+ *               + elbv2:DeregisterTargets T + route53:ChangeResourceRecordSets Z (DELETE with the remembered values)
+ *               + elbv2:DescribeTargetHealth T (one look once drained) + autoScaling:CompleteLifecycleAction 1
+ *               + sns:Publish 1
+ * SQS calls are fleetpilot's own plumbing (hand-offs, parked looks, the writer's requests and answers): listed, not
+ * part of the minimum; in a burst ten share one SendMessageBatch (section 4 counts calls per instance there).
  */
 
 import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
@@ -39,10 +42,10 @@ export interface CallsByEvent {
 
 export function minimumCalls(service: ServiceConfig, kind: EventKind): Record<string, number> {
   const t = service.targetGroups.length;
-  const r = service.dns.records.length;
   const z = new Set(service.dns.records.map((record) => record.zone)).size;
   return kind === 'launch'
     ? {
+        'autoScaling:DescribeAutoScalingInstances': 1,
         'ec2:DescribeInstances': 1,
         'elbv2:RegisterTargets': t,
         'elbv2:DescribeTargetHealth': t,
@@ -51,9 +54,9 @@ export function minimumCalls(service: ServiceConfig, kind: EventKind): Record<st
         'sns:Publish': 1,
       }
     : {
+        'autoScaling:DescribeAutoScalingInstances': 1,
         'ec2:DescribeInstances': 1,
         'elbv2:DeregisterTargets': t,
-        'route53:ListResourceRecordSets': r,
         'route53:ChangeResourceRecordSets': z,
         'elbv2:DescribeTargetHealth': t,
         'autoScaling:CompleteLifecycleAction': 1,
@@ -64,22 +67,24 @@ export function minimumCalls(service: ServiceConfig, kind: EventKind): Record<st
 /** Why fleetpilot makes a call beyond the minimum (see functions/lifecycle/flow.ts). */
 const WHY: Record<EventKind, Record<string, string>> = {
   launch: {
-    'ec2:DescribeInstances': 'polls every pollIntervalSeconds until running; reads the addresses again once healthy',
-    'elbv2:DescribeTargetHealth': 'polls every pollIntervalSeconds until healthy in every target group',
+    'ec2:DescribeInstances': 'looks until running (the instance is pending when the event comes), one look per batch',
+    'elbv2:DescribeTargetHealth':
+      'looks every 2 s from the earliest moment the target can pass its healthy threshold, one look per batch',
+    'autoScaling:RecordLifecycleActionHeartbeat':
+      'once before the records are written: proves the action is still pending (a duplicate run stops there)',
   },
   terminate: {
-    'ec2:DescribeInstances': 'reads the instance again',
-    'elbv2:DescribeTargetHealth': 'polls with back-off (poll interval doubling to 60 s) until drained',
+    'elbv2:DescribeTargetHealth': 'looks with back-off (poll interval doubling to 60 s) until drained',
+    'autoScaling:RecordLifecycleActionHeartbeat':
+      'the drain (deregistration delay) outlasts half the hook timeout: a look could come after it expired',
   },
 };
 const WHY_EITHER: Record<string, string> = {
-  'autoScaling:DescribeAutoScalingInstances':
-    'guard: is the action still pending (at-least-once delivery, stale events)',
-  'autoScaling:DescribeLifecycleHooks': "reads the hook's HeartbeatTimeout: caps the deadline, paces heartbeats",
-  'autoScaling:RecordLifecycleActionHeartbeat': 'heartbeat: keeps the hook alive through the wait',
+  'autoScaling:DescribeLifecycleHooks': "the hook's HeartbeatTimeout, read once per execution environment",
+  'elbv2:DescribeTargetGroups': 'health-check settings, read once per execution environment (when to look; diagnosis)',
   'ec2:CreateTags': 'remembers the records written, so terminate deletes exactly them',
-  'ec2:DeleteTags': 'forgets the remembered records',
-  'sqs:SendMessage': 'hands a long wait over to a later invocation',
+  'sqs:SendMessageBatch':
+    "fleetpilot's plumbing: hand-off to the batch, parked looks, the writer's request and answer (10 per call in a burst)",
 };
 
 export async function measureCallsPerEvent(config: FleetpilotConfig, configFile: string): Promise<CallsByEvent[]> {

@@ -4,7 +4,10 @@
  * (and how many the account refused with Throttling), throttling that reached a handler (a failed invocation, a
  * `*.retrying` warning, or a retry the handler continued later through the queue), invocations failed / retried / dead-lettered, the invariants of sim/invariants.ts, and per
  * instance the lag from "healthy in every target group" (ELBv2 state transitions) to the successful
- * CompleteLifecycleAction CONTINUE of its launch hook (call log), in virtual seconds.
+ * CompleteLifecycleAction CONTINUE of its launch hook (call log), in virtual seconds. Also: every AWS call of the
+ * burst per instance (heartbeats apart), DescribeTargetHealth calls per look (calls made in the same virtual second,
+ * beside the number of target groups), and with `scaleIn`, the same group scaled back to 0 at once: Route 53 calls,
+ * hooks, calls per instance.
  */
 
 import type { FleetpilotConfig } from '../../shared/config/schema';
@@ -32,6 +35,11 @@ export interface BurstResult {
     byError: Record<string, number>;
   };
   hooks: { continued: number; abandoned: number; byDefaultResult: number };
+  /** Every AWS call of the launch burst, per instance launched. */
+  callsPerInstance: CallsPerInstance;
+  /** DescribeTargetHealth calls per look (made in the same virtual second), beside the service's target groups. */
+  describeTargetHealth: { calls: number; looks: number; maxPerLook: number; targetGroups: number };
+  scaleIn?: ScaleInResult;
   invariants: string[];
   /** Over the instances whose launch was continued; `healthyNeverContinued` counts the others that got healthy. */
   lagSeconds: {
@@ -44,9 +52,64 @@ export interface BurstResult {
   };
 }
 
+export interface CallsPerInstance {
+  /** All calls ÷ instances. */
+  total: number;
+  /** The same without RecordLifecycleActionHeartbeat (the issue's target excludes heartbeats). */
+  excludingHeartbeats: number;
+  /** Per operation (`service:Operation`), ÷ instances, rounded to 3 decimals. */
+  byOperation: Record<string, number>;
+}
+
+export interface ScaleInResult {
+  instances: number;
+  settled: boolean;
+  virtualSeconds: number;
+  route53: { calls: number; throttled: number };
+  hooks: { continued: number; byDefaultResult: number };
+  callsPerInstance: CallsPerInstance;
+  invariants: string[];
+}
+
 const THROTTLING = /Throttl|Rate exceeded|RequestLimitExceeded/;
 
-export async function runBurst(config: FleetpilotConfig, configFile: string, instances: number): Promise<BurstResult> {
+export function callsPerInstance(calls: readonly CallRecord[], instances: number): CallsPerInstance {
+  const per = (n: number) => Math.round((n / Math.max(1, instances)) * 1000) / 1000;
+  const byOperation: Record<string, number> = {};
+  for (const c of calls)
+    byOperation[`${c.service}:${c.operation}`] = (byOperation[`${c.service}:${c.operation}`] ?? 0) + 1;
+  const heartbeats = calls.filter((c) => c.operation === 'RecordLifecycleActionHeartbeat').length;
+  return {
+    total: per(calls.length),
+    excludingHeartbeats: per(calls.length - heartbeats),
+    byOperation: Object.fromEntries(Object.entries(byOperation).map(([op, n]) => [op, per(n)])),
+  };
+}
+
+/** DescribeTargetHealth calls grouped by the virtual second they were made in (one look of the shared poller). */
+export function describeTargetHealthPerLook(calls: readonly CallRecord[]): {
+  calls: number;
+  looks: number;
+  maxPerLook: number;
+} {
+  const bySecond = new Map<number, number>();
+  for (const c of calls.filter((x) => x.operation === 'DescribeTargetHealth')) {
+    const second = Math.floor(c.at / 1000);
+    bySecond.set(second, (bySecond.get(second) ?? 0) + 1);
+  }
+  return {
+    calls: [...bySecond.values()].reduce((a, b) => a + b, 0),
+    looks: bySecond.size,
+    maxPerLook: Math.max(0, ...bySecond.values()),
+  };
+}
+
+export async function runBurst(
+  config: FleetpilotConfig,
+  configFile: string,
+  instances: number,
+  options: { scaleIn?: boolean } = {},
+): Promise<BurstResult> {
   const service = config.services[0];
   if (!service) throw new Error(`${configFile} declares no service`);
   const calls: CallRecord[] = [];
@@ -83,7 +146,8 @@ export async function runBurst(config: FleetpilotConfig, configFile: string, ins
     const hookResults = sim.account.autoscaling.hookResults.filter(
       (r) => r.transition === 'autoscaling:EC2_INSTANCE_LAUNCHING',
     );
-    return {
+    const launchCalls = [...calls];
+    const result: BurstResult = {
       instances,
       settled,
       wallMs,
@@ -105,8 +169,9 @@ export async function runBurst(config: FleetpilotConfig, configFile: string, ins
           (m) => /\.retrying$/.test(m.attributes.kind?.StringValue ?? '') && THROTTLING.test(m.message),
         ).length,
         // Errors a handler caught after the SDK's retries and continued later through the queue (progress.retries > 0).
-        queuedRetries: calls.filter((c) => c.service === 'sqs' && c.operation === 'SendMessage' && queuedRetry(c.input))
-          .length,
+        queuedRetries: launchCalls
+          .filter((c) => c.service === 'sqs' && c.operation === 'SendMessageBatch')
+          .reduce((n, c) => n + queuedRetries(c.input), 0),
       },
       invocations: {
         total: invocations.length,
@@ -120,6 +185,8 @@ export async function runBurst(config: FleetpilotConfig, configFile: string, ins
         abandoned: hookResults.filter((r) => r.result === 'ABANDON' && r.by === 'CompleteLifecycleAction').length,
         byDefaultResult: hookResults.filter((r) => r.by === 'DefaultResult').length,
       },
+      callsPerInstance: callsPerInstance(launchCalls, launchEvents.length),
+      describeTargetHealth: { ...describeTargetHealthPerLook(launchCalls), targetGroups: service.targetGroups.length },
       invariants: [...checkInvariants(sim), ...(settled ? [] : ['the burst did not settle within 6 virtual hours'])],
       lagSeconds: {
         instances: lags.length,
@@ -130,9 +197,46 @@ export async function runBurst(config: FleetpilotConfig, configFile: string, ins
         healthyNeverContinued,
       },
     };
+    if (options.scaleIn) result.scaleIn = await runScaleIn(sim, service.autoScalingGroup, calls);
+    return result;
   } finally {
     sim.stop();
   }
+}
+
+/** The group scaled from its burst size to 0 at once; the calls of that phase only. */
+async function runScaleIn(
+  sim: ReturnType<typeof startSimulation>,
+  group: string,
+  calls: CallRecord[],
+): Promise<ScaleInResult> {
+  const before = calls.length;
+  const hooksBefore = sim.account.autoscaling.hookResults.length;
+  const instances =
+    sim.account.autoscaling
+      .view()
+      .find((g) => g.name === group)
+      ?.instances.filter((i) => i.lifecycleState === 'InService').length ?? 0;
+  const start = sim.clock.now();
+  sim.account.autoscaling.setDesiredCapacity(group, 0);
+  const settled = await sim.settle(6 * 3_600_000);
+  const phase = calls.slice(before);
+  const route53 = phase.filter((c) => c.service === 'route53');
+  const hooks = sim.account.autoscaling.hookResults
+    .slice(hooksBefore)
+    .filter((r) => r.transition === 'autoscaling:EC2_INSTANCE_TERMINATING');
+  return {
+    instances,
+    settled,
+    virtualSeconds: (sim.clock.now() - start) / 1000,
+    route53: { calls: route53.length, throttled: route53.filter((c) => THROTTLING.test(c.outcome)).length },
+    hooks: {
+      continued: hooks.filter((r) => r.result === 'CONTINUE' && r.by === 'CompleteLifecycleAction').length,
+      byDefaultResult: hooks.filter((r) => r.by === 'DefaultResult').length,
+    },
+    callsPerInstance: callsPerInstance(phase, instances),
+    invariants: [...checkInvariants(sim), ...(settled ? [] : ['the scale-in did not settle within 6 virtual hours'])],
+  };
 }
 
 /** Per instance, the first moment it was healthy in every one of `groups` at once. */
@@ -177,8 +281,8 @@ function countBy(calls: readonly CallRecord[]): Record<string, { calls: number; 
   return out;
 }
 
-function queuedRetry(input: unknown): boolean {
-  const body = (input as { MessageBody?: string } | undefined)?.MessageBody;
-  if (!body) return false;
-  return ((JSON.parse(body) as { retries?: number }).retries ?? 0) > 0;
+/** Entries of a SendMessageBatch that continue an action after a retryable error (envelope.retries > 0). */
+function queuedRetries(input: unknown): number {
+  const entries = (input as { Entries?: { MessageBody?: string }[] } | undefined)?.Entries ?? [];
+  return entries.filter((e) => ((JSON.parse(e.MessageBody ?? '{}') as { retries?: number }).retries ?? 0) > 0).length;
 }

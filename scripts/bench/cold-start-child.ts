@@ -20,7 +20,7 @@ import { CLIENT_HOOK } from '../../shared/aws/clients';
 import { loadConfig } from '../../shared/config/load';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { createSnsNotifier } from '../../shared/notify/notifier';
-import { SAFETY_MARGIN_MS, systemClock } from '../../shared/runtime/clock';
+import { systemClock } from '../../shared/runtime/clock';
 import { createSimAccount, type SimAccount } from '../../sim/account';
 import { createVirtualClock, realIoInFlight, type VirtualClock } from '../../sim/clock';
 import type { SimEvent } from '../../sim/events';
@@ -65,8 +65,8 @@ function createWorld({ configFile, timeoutSeconds }: ColdStartRequest): World {
   const service = config.services[0];
   if (!service) throw new Error(`${configFile} declares no service`);
   const clock = createVirtualClock({ seedMathRandom: SEED });
-  // The bundled child cannot read serverless.yml (no service directory next to the bundle): the one queue it uses.
-  const queues = [{ logicalId: logicalIds.continuationQueue }];
+  // The bundled child cannot read serverless.yml (no service directory next to the bundle): the queues it uses.
+  const queues = [{ logicalId: logicalIds.continuationQueue }, { logicalId: logicalIds.dnsQueue }];
   const account = createSimAccount(
     stackFromConfig(config, { config, seed: SEED, initialCapacity: 0 }, clock, { queues }),
   );
