@@ -33,6 +33,7 @@ export const HANDLER_MODULES: Record<FunctionName, string> = {
   lifecycleLaunch: 'functions/lifecycle/launch-handler',
   lifecycleTerminate: 'functions/lifecycle/terminate-handler',
   lifecycleResume: 'functions/lifecycle/resume-handler',
+  dnsWriter: 'functions/dns-writer/writer-handler',
 };
 
 /** What `serverless package` reads: a zip older than any of these is stale. */

@@ -108,6 +108,15 @@ async function prepareEvent(world: World, fn: FunctionName): Promise<unknown> {
     if (due.length === 0) throw new Error('the prepared launch parked no continuation');
     return { Records: due.map((m) => sqsRecordFor(m, world.queueUrl, world.account.region, 1)) };
   }
+  if (fn === 'dnsWriter') {
+    // The launch moved on by the sim's resume until it asks the writer for its records.
+    await finishFlow(world, prep, () =>
+      world.account.sqs.view().some((q) => q.url === world.dnsQueueUrl && q.waiting.length > 0),
+    );
+    const due = await nextDue(world, world.dnsQueueUrl);
+    if (due.length === 0) throw new Error('the prepared launch never asked the writer');
+    return { Records: due.map((m) => sqsRecordFor(m, world.dnsQueueUrl, world.account.region, 1)) };
+  }
   await finishFlow(world, prep);
   const inService = await world.clock.runUntil(
     () => world.account.autoscaling.view()[0]?.instances[0]?.lifecycleState === 'InService',
@@ -167,11 +176,11 @@ async function nextDue(world: World, queueUrl: string): Promise<ReturnType<SimAc
  * Carries the flow on with the sim's copies of the resume function and the Route 53 writer (untimed) until nothing
  * is waiting in either queue: the continuations the timed handler parked, the writer's answers, and so on.
  */
-async function finishFlow(world: World, prep: PrepHandlers): Promise<void> {
+async function finishFlow(world: World, prep: PrepHandlers, until: () => boolean = () => false): Promise<void> {
   const deadline = world.clock.now() + MAX_WAIT_MS;
   for (;;) {
     const waiting = world.account.sqs.view().filter((q) => q.waiting.length > 0);
-    if (waiting.length === 0 || world.clock.now() >= deadline) return;
+    if (waiting.length === 0 || until() || world.clock.now() >= deadline) return;
     for (const [url, handler] of [
       [world.dnsQueueUrl, prep.writer],
       [world.queueUrl, prep.resume],

@@ -67,7 +67,7 @@ export function measureColdStarts(variants: readonly Variant[], runs: number, ch
   );
 }
 
-/** A sample counts only if the handler did the whole job: it continued the lifecycle hook itself. */
+/** A sample counts only if its event led to the hook's answer (the rest of the flow runs untimed in the child). */
 function assertDidTheWork(fn: FunctionName, variant: string, sample: ColdStartResult): void {
   if (sample.hookResults.join() !== 'CONTINUE by CompleteLifecycleAction') {
     throw new Error(

@@ -1,6 +1,6 @@
 /** What the benchmark's child processes are told (argv[2], JSON) and what they write back (a JSON file). */
 
-export const FUNCTIONS = ['lifecycleLaunch', 'lifecycleTerminate', 'lifecycleResume'] as const;
+export const FUNCTIONS = ['lifecycleLaunch', 'lifecycleTerminate', 'lifecycleResume', 'dnsWriter'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /** Where one build of one function lives. */
