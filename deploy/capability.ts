@@ -18,7 +18,7 @@ export interface IamStatement {
   Effect: 'Allow';
   Action: string[];
   Resource: CfnValue | CfnValue[];
-  Condition?: Record<string, Record<string, string | string[]>>;
+  Condition?: Record<string, Record<string, string | string[] | CfnValue>>;
 }
 
 /** An EventBridge event pattern (EventBridge user guide, "Event patterns"). */

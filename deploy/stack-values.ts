@@ -29,6 +29,8 @@ export const capabilities: readonly CapabilityDeploy[] = [lifecycleDeploy];
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */
 export const logicalIds = {
   topic: 'AlertsTopic',
+  topicKey: 'AlertsKey',
+  fallbackTopic: 'FallbackAlarmsTopic',
   continuationQueue: 'ContinuationQueue',
   dnsQueue: 'DnsChangeQueue',
 } as const;
@@ -140,6 +142,15 @@ function spineStatements(): IamStatement[] {
   return [
     { Sid: 'PublishToAlertsTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: logicalIds.topic } },
     {
+      // Publishing to a topic encrypted with a customer managed key needs these on the key, through SNS only (SNS
+      // developer guide, "Encryption at rest": publisher permissions).
+      Sid: 'EncryptNotificationsWithTheAlertsKey',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: { 'Fn::GetAtt': [logicalIds.topicKey, 'Arn'] },
+      Condition: { StringEquals: { 'kms:ViaService': cfn.join('sns.', cfn.region, '.amazonaws.com') } },
+    },
+    {
       // SendMessageBatch is authorised by sqs:SendMessage (SQS developer guide, "Amazon SQS API permissions").
       Sid: 'SendContinuations',
       Effect: 'Allow',
@@ -153,13 +164,24 @@ function spineStatements(): IamStatement[] {
 }
 
 /** One subscription per address, keyed by a logical id stable across reorderings. */
+/**
+ * One e-mail subscription per address to the alerts topic, and one to the fallback topic that carries the alarms
+ * about the alerts topic itself (its delivery failures, notifications fleetpilot could not publish).
+ */
 function emailSubscriptions(config: FleetpilotConfig): Record<string, CfnResource> {
+  return {
+    ...subscriptionsTo(config, logicalIds.topic, 'Alerts'),
+    ...subscriptionsTo(config, logicalIds.fallbackTopic, 'Fallback'),
+  };
+}
+
+function subscriptionsTo(config: FleetpilotConfig, topic: string, prefix: string): Record<string, CfnResource> {
   return Object.fromEntries(
     config.notifications.emails.map((email) => [
-      `AlertsEmailSubscription${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 10)}`,
+      `${prefix}EmailSubscription${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 10)}`,
       {
         Type: 'AWS::SNS::Subscription',
-        Properties: { Protocol: 'email', Endpoint: email, TopicArn: { Ref: logicalIds.topic } },
+        Properties: { Protocol: 'email', Endpoint: email, TopicArn: { Ref: topic } },
       },
     ]),
   );

@@ -110,6 +110,10 @@ async function safeNotify(deps: DnsWriterDeps, notification: Notification): Prom
   try {
     await deps.notifier.notify(notification);
   } catch (error) {
-    deps.log.error('could not publish a notification', { error, title: notification.title });
+    deps.log.error('could not publish a notification', {
+      error,
+      fleetpilotNotificationFailed: 1,
+      title: notification.title,
+    });
   }
 }

@@ -204,7 +204,11 @@ async function safeNotify(deps: Deps, notification: Notification): Promise<void>
   try {
     await deps.notifier.notify(notification);
   } catch (error) {
-    deps.log.error('could not publish a notification', { error, title: notification.title });
+    deps.log.error('could not publish a notification', {
+      error,
+      fleetpilotNotificationFailed: 1,
+      title: notification.title,
+    });
   }
 }
 

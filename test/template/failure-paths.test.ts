@@ -122,7 +122,7 @@ describe('failure paths in the packaged template', () => {
   });
 
   it('raises an alarm on the alerts topic as soon as any dead-letter queue holds a message', () => {
-    const topics = resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id);
+    const topics = ['AlertsTopic'];
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a));
     const dlqs = deadLetterQueueIds();
     expect(dlqs.size).toBeGreaterThan(0);
@@ -143,6 +143,37 @@ describe('failure paths in the packaged template', () => {
       });
       expect(asArray(alarm?.AlarmActions).map(referencedId)).toEqual(topics);
     }
+  });
+
+  it('alarms about the alerts topic itself (failed deliveries, notifications not published) go to the fallback topic', () => {
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+    const about = (metric: string) => alarms.find((a) => a.MetricName === metric);
+
+    expect(about('NumberOfNotificationsFailed')).toMatchObject({ Namespace: 'AWS/SNS', Threshold: 0 });
+    expect(about('NotificationsFailed')).toMatchObject({ Namespace: 'fleetpilot', Threshold: 0 });
+    for (const alarm of [about('NumberOfNotificationsFailed'), about('NotificationsFailed')]) {
+      expect(asArray(alarm?.AlarmActions).map(referencedId)).toEqual(['FallbackAlarmsTopic']);
+    }
+    // Every function's log group feeds the failed-notification metric.
+    const filtered = resourcesOfType(template, 'AWS::Logs::MetricFilter').map(([, f]) =>
+      referencedId(props(f).LogGroupName),
+    );
+    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id]) => id);
+    expect([...filtered].sort()).toEqual([...logGroups].sort());
+    // The fallback topic does not depend on the alerts topic's key.
+    expect(props(template.Resources.FallbackAlarmsTopic ?? { Type: '' }).KmsMasterKeyId).toBeUndefined();
+    expect(referencedId(props(template.Resources.AlertsTopic ?? { Type: '' }).KmsMasterKeyId)).toBe('AlertsKey');
+  });
+
+  it("lets only fleetpilot's role send to its work queues", () => {
+    const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy').map(([, p]) => props(p));
+    const work = policies.find((p) => asArray(p.Queues).map(referencedId).includes('ContinuationQueue'));
+    const statement = (work?.PolicyDocument as { Statement: Record<string, unknown>[] } | undefined)?.Statement[0];
+
+    expect(asArray(work?.Queues).map(referencedId).sort()).toEqual(['ContinuationQueue', 'DnsChangeQueue']);
+    expect(statement).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 'sqs:SendMessage' });
+    const condition = statement?.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown } };
+    expect(condition.ArnNotEquals['aws:PrincipalArn']).toEqual({ 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] });
   });
 
   it('lets EventBridge write to the rule dead-letter queue, for our rules only', () => {

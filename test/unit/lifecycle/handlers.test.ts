@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
-import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RequestThrottled, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { makeLifecycleHandler, makeResumeHandler } from '../../../functions/lifecycle/handlers';
 import { envelope } from '../../../shared/continuation/envelope';
