@@ -146,6 +146,12 @@ export async function stepLifecycle(
   }
 
   await heartbeatParked(works, deps);
+  // Reports first: they never throw, and a send below that fails sends the whole batch back for redelivery, where
+  // an action already answered finds "No active Lifecycle Action" and could no longer say what happened.
+  await sendNotices(
+    deps,
+    works.flatMap((w) => w.notices),
+  );
   await requestDnsChanges(
     deps.clients.sqs,
     deps.dnsQueueUrl,
@@ -154,10 +160,6 @@ export async function stepLifecycle(
   await sendContinuations(
     deps.clients.sqs,
     works.flatMap((w): Outgoing[] => (w.parkS === undefined ? [] : [park(w, deps)])),
-  );
-  await sendNotices(
-    deps,
-    works.flatMap((w) => w.notices),
   );
   return works.map((w) => w.outcome ?? { status: 'waiting', phase: w.p.phase });
 }
@@ -604,8 +606,16 @@ async function startTerminate(ws: Work[], deps: LifecycleDeps): Promise<void> {
       w.mutations.skipped.push(`wait until ${w.p.action.instanceId} has drained`);
       w.p = { ...w.p, phase: 'complete' };
     } else if (w.p.records.length > 0) {
-      // The writer deletes the records with the values we know, then the drain wait continues.
-      askWriter(w, deps, 'DELETE', w.p.records, `terminate ${w.p.action.instanceId}`);
+      // The writer deletes the records with the values we know, then the drain wait continues. A heartbeat first,
+      // as for a launch: the hook then has its whole timeout for the writer's answer, however late the event came.
+      await perWork(w, deps, async () => {
+        if (!(await recordHeartbeat(clients.autoScaling, w.p.action, w.mutations))) {
+          w.gone = true;
+          return;
+        }
+        w.p = { ...w.p, lastHeartbeat: clock.now() };
+        askWriter(w, deps, 'DELETE', w.p.records, `terminate ${w.p.action.instanceId}`);
+      });
     } else {
       parkFor(w, deps, pollS(w));
     }
