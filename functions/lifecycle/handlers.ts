@@ -31,8 +31,7 @@ function lifecycleDeps(deps: Deps, cache: LifecycleCache): LifecycleDeps {
 
 /** EventBridge: one launch or terminate action. */
 export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Deps) {
-  const core = lifecycleDeps(deps, createLifecycleCache());
-  return async (event: unknown, context: LambdaContext): Promise<HandlerResult> => {
+  return async (event: unknown, _context: LambdaContext): Promise<HandlerResult> => {
     const log = deps.log;
     log.debug('event', { event });
     let parsed: ReturnType<typeof parseLifecycleEvent>;
@@ -141,9 +140,9 @@ async function resume(
   });
   try {
     const outcomes = await stepLifecycle(batch, core, budgetFrom(deps.clock, context.getRemainingTimeInMillis()));
-    batch.forEach((item, i) =>
-      deps.log.debug('lifecycle action handled', { instanceId: item.progress.action.instanceId, outcome: outcomes[i] }),
-    );
+    for (const [i, item] of batch.entries()) {
+      deps.log.debug('lifecycle action handled', { instanceId: item.progress.action.instanceId, outcome: outcomes[i] });
+    }
     deps.log.info('lifecycle batch handled', { outcomes: countBy(outcomes) });
     return [];
   } catch (error) {
