@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CompleteLifecycleActionCommand, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SimEvent } from '../../../sim';
+import type { LaunchLifecycleActionEvent } from '../../../sim/events';
 import { type Harness, startAccount } from './harness';
 
 const HOOKS = [
@@ -71,7 +72,8 @@ describe('simulated Auto Scaling: root-volume replacement', () => {
     );
     return out.TargetHealthDescriptions?.[0]?.TargetHealth?.State;
   };
-  const lifecycleEvent = (detailType: string) => events.find((e) => e['detail-type'] === detailType);
+  const lifecycleEvent = (detailType: string) =>
+    events.find((e) => e['detail-type'] === detailType) as LaunchLifecycleActionEvent | undefined;
   const complete = (hook: string, token: string) =>
     h.autoScaling.send(
       new CompleteLifecycleActionCommand({

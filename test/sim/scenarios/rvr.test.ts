@@ -5,9 +5,9 @@
  * terminate hook at ReplacingRootVolume:Wait, launch hook at Pending:Wait after RootVolumeReplaced → Pending).
  */
 import { join } from 'node:path';
-import type { CallRecord } from '../../../sim/account';
 import { loadConfig } from '../../../shared/config/load';
 import type { SimEvent } from '../../../sim';
+import type { CallRecord } from '../../../sim/account';
 import { checkInvariants } from '../../../sim/invariants';
 import { type Simulation, startSimulation } from '../../../sim/simulation';
 
