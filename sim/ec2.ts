@@ -88,6 +88,8 @@ export interface SimInstance {
   launchTime: number;
   /** When the instance last entered `running` (for app uptime). */
   runningSince?: number;
+  /** Until then the instance reboots onto a replaced root volume: still `running`, its app unreachable. */
+  rebootingUntil?: number;
   terminatedAt?: number;
   tags: Map<string, string>;
   stateReason?: string;
@@ -192,6 +194,7 @@ export class Ec2Service implements SimService {
   runningFor(instanceId: string): number | undefined {
     const instance = this.instances.get(instanceId);
     if (instance?.state !== 'running' || instance.runningSince === undefined) return undefined;
+    if (instance.rebootingUntil !== undefined && instance.rebootingUntil > this.ctx.now()) return undefined;
     return this.ctx.now() - instance.runningSince;
   }
 
@@ -238,6 +241,32 @@ export class Ec2Service implements SimService {
         this.instances.delete(instance.id);
         this.subnets.get(instance.subnetId)?.used.delete(instance.privateIp);
       });
+    });
+  }
+
+  /**
+   * Replace the root volume of a running instance from `imageId` (EC2 user guide, "Replace the root volume for an
+   * Amazon EC2 instance without stopping it"): same instance id, network interfaces and addresses, tags kept; the
+   * instance reboots, so its application is unreachable for `rebootMs`, then starts afresh. `done(true)` afterwards;
+   * `done(false)` at once if the instance is not running (the task fails).
+   */
+  replaceRootVolume(instanceId: string, imageId: string, rebootMs: number, done: (succeeded: boolean) => void): void {
+    const instance = this.mustGet(instanceId);
+    if (instance.state !== 'running') {
+      done(false);
+      return;
+    }
+    const until = this.ctx.now() + rebootMs;
+    instance.rebootingUntil = until;
+    this.after(instance.id, rebootMs, () => {
+      if (instance.state !== 'running') {
+        done(false);
+        return;
+      }
+      instance.imageId = imageId;
+      instance.runningSince = until;
+      instance.rebootingUntil = undefined;
+      done(true);
     });
   }
 

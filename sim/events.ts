@@ -86,6 +86,8 @@ export interface LifecycleActionDetail {
   NotificationMetadata?: string;
   Origin: LifecycleEndpoint;
   Destination: LifecycleEndpoint;
+  /** Only on the two actions of a root-volume replacement (Auto Scaling user guide, "Instance refresh example events"). */
+  Action?: 'ReplaceRootVolume';
 }
 
 export interface ScalingActivityDetail {

@@ -41,9 +41,9 @@ import {
   describeInstances,
   type GroupMembership,
   isPastLaunchWait,
-  launchingOrInServiceStates,
   launchWaitStates,
   membershipOf,
+  terminateMayActIn,
 } from './instance';
 import { LIFECYCLE_STEP, type Phase, type Progress } from './progress';
 import { type Notice, sendNotices } from './report';
@@ -558,7 +558,9 @@ async function startTerminate(ws: Work[], deps: LifecycleDeps): Promise<void> {
       w.outcome = skipped(w, deps, refusal);
       continue;
     }
-    if (member && launchingOrInServiceStates.has(member.state)) {
+    // Only a terminate half that waits (or an instance leaving for good): a late or redelivered event, e.g. of a
+    // root-volume replacement whose instance is RootVolumeReplaced or back in service, changes nothing.
+    if (member && !terminateMayActIn(member.state)) {
       w.outcome = skipped(w, deps, `stale terminate action: instance ${action.instanceId} is ${member.state}`);
       continue;
     }

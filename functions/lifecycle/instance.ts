@@ -88,23 +88,44 @@ export async function membershipOf(
 export const isPastLaunchWait = (state: string | undefined): boolean =>
   state === 'InService' || (state?.endsWith('Pending:Proceed') ?? false);
 
-/** Lifecycle states in which a launch action is still waiting for fleetpilot. */
+/**
+ * Lifecycle states in which a launch action waits for its hooks. The launch half of a root-volume replacement waits
+ * here too: after `RootVolumeReplaced` the instance enters `Pending`, then `Pending:Wait` (Auto Scaling user guide,
+ * "Lifecycle state transitions for instances undergoing root volume replacement" in "How lifecycle hooks work", and
+ * "Replace root volumes during instance refresh": the launch hook pauses the instance "when it reaches the
+ * `Pending:Wait` state"). `ReplacingRootVolume:Wait` is the terminate half's state, never a launch's.
+ */
 export const launchWaitStates = new Set(['Pending:Wait', 'Warmed:Pending:Wait']);
 
 /**
- * States after which a terminate event is stale: the instance is (again) launching or in service, as after a root
- * volume replacement (Auto Scaling user guide, "Replace root volumes": ReplacingRootVolume:Wait → … → Pending:Wait →
- * InService, same instance id). A late terminate event must not take such an instance out of service.
+ * Lifecycle states in which a terminate action waits for its hooks: a termination (`Terminating:Wait`), a termination
+ * from the warm pool (`Warmed:Terminating:Wait`), and the terminate half of a root-volume replacement
+ * (`ReplacingRootVolume:Wait`: "When a lifecycle hook is configured for the autoscaling:EC2_INSTANCE_TERMINATING
+ * lifecycle action, an instance about to undergo root volume replacement pauses ... when it reaches the
+ * ReplacingRootVolume:Wait state", same pages as above).
  */
-export const launchingOrInServiceStates = new Set([
-  'Pending',
-  'Pending:Wait',
-  'Pending:Proceed',
-  'InService',
-  'Warmed:Pending',
-  'Warmed:Pending:Wait',
-  'Warmed:Pending:Proceed',
-  'Warmed:Running',
-  'Warmed:Stopped',
-  'Warmed:Hibernated',
+export const terminateWaitStates = new Set(['Terminating:Wait', 'Warmed:Terminating:Wait', 'ReplacingRootVolume:Wait']);
+
+/**
+ * States of an instance on its way out of the group for good (its terminate hook was answered or timed out). Cleaning
+ * up after it takes nothing out of service, so a late terminate action may still remove what fleetpilot left.
+ */
+export const leavingForGoodStates = new Set([
+  'Terminating',
+  'Terminating:Proceed',
+  'Terminating:Retained',
+  'Terminated',
+  'Warmed:Terminating',
+  'Warmed:Terminating:Proceed',
+  'Warmed:Terminating:Retained',
+  'Warmed:Terminated',
 ]);
+
+/**
+ * Whether a terminate action may act on an instance Auto Scaling holds in `state`. Anything else is stale: in
+ * particular every state after `ReplacingRootVolume:Wait` of a root-volume replacement (`ReplacingRootVolume:Proceed`,
+ * `RootVolumeReplaced`, then the launch states and `InService`, same instance id), in which a redelivered or late
+ * terminate event must not take the instance out of service.
+ */
+export const terminateMayActIn = (state: string): boolean =>
+  terminateWaitStates.has(state) || leavingForGoodStates.has(state);

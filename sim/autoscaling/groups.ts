@@ -18,6 +18,7 @@ import {
   type AutoScalingGroupSpec,
   type AutoScalingTiming,
   type GroupInstance,
+  type RootVolumeReplacement,
   type SimGroup,
   sortedInstances,
   validationError,
@@ -29,6 +30,8 @@ export class AutoScalingGroups {
   private readonly timing: Required<AutoScalingTiming>;
   /** Terminations initiated by the group itself (so EC2 state changes are not read as failures). */
   private readonly ownTerminations = new Set<string>();
+  /** Root-volume replacements in progress: instance id → the image and how long the instance reboots. */
+  private readonly replacements = new Map<string, Required<RootVolumeReplacement>>();
   private actions!: LifecycleActions;
 
   constructor(
@@ -224,6 +227,15 @@ export class AutoScalingGroups {
     transition: LifecycleTransition,
     abandoned: boolean,
   ): void {
+    if (member.replacingRootVolume && transition === 'autoscaling:EC2_INSTANCE_TERMINATING') {
+      // Like a terminate hook, CONTINUE and ABANDON both let the replacement go on.
+      this.proceedRootVolume(group, member);
+      return;
+    }
+    if (member.replacingRootVolume) {
+      member.replacingRootVolume = false;
+      this.replacements.delete(member.id);
+    }
     if (transition === 'autoscaling:EC2_INSTANCE_LAUNCHING') {
       if (abandoned) {
         this.beginTermination(
@@ -237,6 +249,87 @@ export class AutoScalingGroups {
       }
     } else {
       this.finishTermination(group, member);
+    }
+  }
+
+  /**
+   * Replace the root volume of one InService instance, as an instance refresh with the ReplaceRootVolume strategy does
+   * for each instance it selects (Auto Scaling user guide, "Replace root volumes during instance refresh" and "How
+   * lifecycle hooks work", root volume replacement transitions): ReplacingRootVolume (deregistered from the attached
+   * target groups) → ReplacingRootVolume:Wait (terminate hooks, `Action: "ReplaceRootVolume"`) →
+   * ReplacingRootVolume:Proceed (the instance reboots on the new volume) → RootVolumeReplaced → Pending → Pending:Wait
+   * (launch hooks, `Action: "ReplaceRootVolume"`) → Pending:Proceed → registered → InService. Same instance id and
+   * addresses throughout. If the replacement fails (the instance is not running, or a launch hook is abandoned) the
+   * instance is marked for termination and the group replaces it.
+   */
+  replaceRootVolume(groupName: string, instanceId: string, replacement: RootVolumeReplacement = {}): void {
+    const group = this.groups.get(groupName);
+    if (!group) throw validationError(`AutoScalingGroup name not found - AutoScalingGroup ${groupName} not found`);
+    const member = group.instances.get(instanceId);
+    if (!member || member.terminating || member.lifecycleState !== 'InService') {
+      throw validationError(`Instance ${instanceId} is not InService in AutoScalingGroup ${groupName}`);
+    }
+    this.replacements.set(member.id, {
+      imageId: replacement.imageId ?? group.imageId,
+      rebootMs: replacement.rebootMs ?? 60_000,
+    });
+    member.replacingRootVolume = true;
+    member.lifecycleState = 'ReplacingRootVolume';
+    this.deregisterAll(group, member, () => {
+      if (member.terminating) return;
+      const hooks = group.hooks.filter((hook) => hook.transition === 'autoscaling:EC2_INSTANCE_TERMINATING');
+      if (hooks.length === 0) this.proceedRootVolume(group, member);
+      else this.actions.start(group, member, hooks, 'ReplacingRootVolume:Wait', true);
+    });
+  }
+
+  private proceedRootVolume(group: SimGroup, member: GroupInstance): void {
+    member.lifecycleState = 'ReplacingRootVolume:Proceed';
+    const { imageId, rebootMs } = this.replacements.get(member.id) ?? { imageId: group.imageId, rebootMs: 60_000 };
+    this.ec2.replaceRootVolume(member.id, imageId, rebootMs, (succeeded) => {
+      if (member.terminating) return;
+      if (!succeeded) {
+        member.replacingRootVolume = false;
+        this.replacements.delete(member.id);
+        this.beginTermination(
+          group,
+          member,
+          `At ${isoSeconds(this.ctx.now())} an instance was taken out of service in response to a failed root volume replacement.`,
+          true,
+        );
+        return;
+      }
+      member.lifecycleState = 'RootVolumeReplaced';
+      this.ctx.schedule(this.timing.stepDelayMs, () => {
+        if (member.terminating) return;
+        member.lifecycleState = 'Pending';
+        this.ctx.schedule(this.timing.stepDelayMs, () => {
+          if (member.terminating) return;
+          const hooks = group.hooks.filter((hook) => hook.transition === 'autoscaling:EC2_INSTANCE_LAUNCHING');
+          if (hooks.length > 0) {
+            this.actions.start(group, member, hooks, 'Pending:Wait', true);
+            return;
+          }
+          member.replacingRootVolume = false;
+          this.replacements.delete(member.id);
+          this.proceedLaunch(group, member);
+        });
+      });
+    });
+  }
+
+  /** Deregister from every attached target group and call `then` once all have finished draining. */
+  private deregisterAll(group: SimGroup, member: GroupInstance, then: () => void): void {
+    let waiting = group.targetGroupArns.length;
+    if (waiting === 0) {
+      this.ctx.schedule(this.timing.stepDelayMs, then);
+      return;
+    }
+    for (const arn of group.targetGroupArns) {
+      this.elbv2.deregister(arn, member.id, () => {
+        waiting--;
+        if (waiting === 0) then();
+      });
     }
   }
 
@@ -401,17 +494,7 @@ export class AutoScalingGroups {
       if (hooks.length === 0) this.finishTermination(group, member);
       else this.actions.start(group, member, hooks, 'Terminating:Wait');
     };
-    let waiting = group.targetGroupArns.length;
-    if (waiting === 0) {
-      this.ctx.schedule(this.timing.stepDelayMs, afterDeregistration);
-      return;
-    }
-    for (const arn of group.targetGroupArns) {
-      this.elbv2.deregister(arn, member.id, () => {
-        waiting--;
-        if (waiting === 0) afterDeregistration();
-      });
-    }
+    this.deregisterAll(group, member, afterDeregistration);
   }
 
   private finishTermination(group: SimGroup, member: GroupInstance): void {

@@ -22,6 +22,15 @@
  *   CONTINUE or ABANDON, by token or by instance id. An action that is no longer pending answers
  *   ValidationError "No active Lifecycle Action found with token <token>" / "... with instance ID <id>".
  *   ABANDON on launch terminates the instance, and the group launches a replacement.
+ * - Root-volume replacement of one InService instance (user guide, "Replace root volumes during instance refresh"
+ *   and "How lifecycle hooks work", transitions for root volume replacement): ReplacingRootVolume (deregistered from
+ *   the attached target groups) → ReplacingRootVolume:Wait (terminate hooks) → ReplacingRootVolume:Proceed →
+ *   RootVolumeReplaced → Pending → Pending:Wait (launch hooks) → Pending:Proceed → InService; both halves' events
+ *   carry `Action: "ReplaceRootVolume"` (Origin and Destination AutoScalingGroup); same id and addresses. A failed
+ *   replacement (instance not running) or an abandoned launch hook terminates the instance; the group replaces it.
+ *   Approximated: the instance stays `running` and its app is unreachable while it reboots (`rebootMs`); ABANDON of
+ *   the terminate half lets the replacement go on, like CONTINUE (as for a terminate hook). The instance refresh
+ *   around it (selection, MinHealthyPercentage, checkpoints) is not modelled.
  * - SetDesiredCapacity: ValidationError "New SetDesiredCapacity value N is above max value M for the
  *   AutoScalingGroup." (and "below min value"); unknown group → ValidationError.
  * - Instances get the tag aws:autoscaling:groupName.
@@ -37,7 +46,8 @@
  *   hooks run for it, no draining.
  * - "EC2 Instance Launch Successful" is emitted when the instance reaches InService, "EC2 Instance
  *   Terminate Successful" when EC2 has terminated it.
- * - No warm pools, cooldowns, scaling policies, instance refresh or protection from scale-in.
+ * - No warm pools, cooldowns, scaling policies, instance refresh (beyond one root-volume replacement at a time per
+ *   instance) or protection from scale-in.
  */
 import type {
   CompleteLifecycleActionCommandInput,
@@ -58,7 +68,7 @@ import type { Ec2Service } from '../ec2';
 import type { Elbv2Service } from '../elbv2';
 import { AutoScalingGroups } from './groups';
 import { LifecycleActions } from './lifecycle-actions';
-import type { AutoScalingGroupSpec, AutoScalingTiming, HookResultRecord } from './model';
+import type { AutoScalingGroupSpec, AutoScalingTiming, HookResultRecord, RootVolumeReplacement } from './model';
 
 export type {
   AutoScalingGroupSpec,
@@ -66,6 +76,7 @@ export type {
   HookResultRecord,
   LifecycleHookSpec,
   LifecycleResult,
+  RootVolumeReplacement,
 } from './model';
 
 type AutoScalingOperations = {
@@ -127,6 +138,11 @@ export class AutoScalingService implements SimService {
   /** Change desired capacity, with AWS's validation (scenarios call this too). */
   setDesiredCapacity(groupName: string, desired: number): void {
     this.groups.setDesiredCapacity(groupName, desired);
+  }
+
+  /** Replace the root volume of one InService instance, as an instance refresh with ReplaceRootVolume does. */
+  replaceRootVolume(groupName: string, instanceId: string, replacement?: RootVolumeReplacement): void {
+    this.groups.replaceRootVolume(groupName, instanceId, replacement);
   }
 
   groupNames(): string[] {

@@ -3,7 +3,7 @@
  * "How lifecycle hooks work in Auto Scaling groups"; API reference, CompleteLifecycleAction,
  * RecordLifecycleActionHeartbeat, DescribeLifecycleHooks, LifecycleHook.GlobalTimeout).
  *
- * An action starts when an instance enters Pending:Wait or Terminating:Wait (one per hook of that transition, one
+ * An action starts when an instance enters Pending:Wait, Terminating:Wait or ReplacingRootVolume:Wait (one per hook of that transition, one
  * EventBridge event each) and ends by CompleteLifecycleAction, by its DefaultResult at the heartbeat deadline, or
  * (ScaleIn) when the group takes the instance away first. When the last action of an instance ends, the group goes
  * on (`onSettled`).
@@ -112,8 +112,18 @@ export class LifecycleActions {
     return {};
   }
 
-  /** Put the instance in `state` (Pending:Wait or Terminating:Wait) and start one action per hook. */
-  start(group: SimGroup, member: GroupInstance, hooks: ResolvedHook[], state: LifecycleState): void {
+  /**
+   * Put the instance in `state` (Pending:Wait, Terminating:Wait or ReplacingRootVolume:Wait) and start one action per
+   * hook. The two halves of a root-volume replacement carry `Action: "ReplaceRootVolume"` with Origin and Destination
+   * both AutoScalingGroup (user guide, "Instance refresh example events and patterns", replace root volume events).
+   */
+  start(
+    group: SimGroup,
+    member: GroupInstance,
+    hooks: ResolvedHook[],
+    state: LifecycleState,
+    replaceRootVolume = false,
+  ): void {
     member.lifecycleState = state;
     const now = this.ctx.now();
     member.actions = hooks.map((hook) => {
@@ -141,8 +151,9 @@ export class LifecycleActions {
         ...(action.hook.notificationMetadata !== undefined
           ? { NotificationMetadata: action.hook.notificationMetadata }
           : {}),
-        Origin: launching ? 'EC2' : 'AutoScalingGroup',
-        Destination: launching ? 'AutoScalingGroup' : 'EC2',
+        ...(replaceRootVolume
+          ? { Origin: 'AutoScalingGroup', Destination: 'AutoScalingGroup', Action: 'ReplaceRootVolume' }
+          : { Origin: launching ? 'EC2' : 'AutoScalingGroup', Destination: launching ? 'AutoScalingGroup' : 'EC2' }),
       };
       const resources = [group.arn];
       this.ctx.events.emit(

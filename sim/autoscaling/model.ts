@@ -40,6 +40,14 @@ export interface AutoScalingGroupSpec {
   initialInstances?: 'in-service' | 'launch';
 }
 
+/** How a root-volume replacement of one instance goes (see AutoScalingGroups.replaceRootVolume). */
+export interface RootVolumeReplacement {
+  /** The image of the new root volume; default the group's image. */
+  imageId?: string;
+  /** How long the instance reboots onto it, ms; default 60,000. */
+  rebootMs?: number;
+}
+
 export interface AutoScalingTiming {
   /** Delay between a capacity change and the group acting on it, ms; default 1,000. */
   activityDelayMs?: number;
@@ -77,6 +85,8 @@ export interface GroupInstance {
   actions: LifecycleAction[];
   /** Set once the group has decided to terminate it. */
   terminating: boolean;
+  /** Set while its root volume is being replaced (from ReplacingRootVolume until InService or failure). */
+  replacingRootVolume?: boolean;
   cause: string;
 }
 

@@ -401,6 +401,26 @@ describe('launch: who answers the action', () => {
     expect(mutatingCalls()).toEqual([]);
   });
 
+  it('answers the launch half of a root volume replacement in Pending:Wait, where the user guide says it waits', async () => {
+    const h = harness();
+    instance({ lifecycle: 'Pending:Wait' });
+
+    const outcome = await h.launch(launchEvent(INSTANCE, 'autoscaling-launch-lifecycle-action-replace-root-volume'));
+
+    expect(outcome).toEqual({ status: 'waiting', phase: 'await-healthy' });
+    expect(mocks.elb).toHaveReceivedCommandWith(RegisterTargetsCommand, { Targets: [{ Id: INSTANCE }] });
+  });
+
+  it('does not act on a launch action while the instance waits in ReplacingRootVolume:Wait (the terminate half)', async () => {
+    const h = harness();
+    instance({ lifecycle: 'ReplacingRootVolume:Wait' });
+
+    const outcome = await h.launch(launchEvent(INSTANCE, 'autoscaling-launch-lifecycle-action-replace-root-volume'));
+
+    expect(outcome).toMatchObject({ status: 'skipped' });
+    expect(mutatingCalls()).toEqual([]);
+  });
+
   it('leaves the instance to its terminate action when it is already terminating', async () => {
     const h = harness();
     instance({ lifecycle: 'Terminating:Wait' });

@@ -212,6 +212,32 @@ describe('terminate lifecycle action', () => {
     expect(h.notifier.sent).toEqual([]);
   });
 
+  it.each(['ReplacingRootVolume:Proceed', 'RootVolumeReplaced', 'Pending', 'Pending:Wait'])(
+    'ignores the terminate half of a root volume replacement redelivered while the instance is %s',
+    async (lifecycle) => {
+      const h = harness();
+      instance({ lifecycle, tags: recordTags() });
+
+      const outcome = await h.terminate(
+        terminateEvent(INSTANCE, 'autoscaling-terminate-lifecycle-action-replace-root-volume'),
+      );
+
+      expect(outcome).toMatchObject({ status: 'skipped', reason: expect.stringContaining('stale terminate action') });
+      expect(mutatingCalls()).toEqual([]);
+      expect(dnsRequests()).toEqual([]);
+    },
+  );
+
+  it('still cleans up after an instance on its way out for good whose hook was already answered (Terminating:Proceed)', async () => {
+    const h = harness();
+    instance({ lifecycle: 'Terminating:Proceed', tags: recordTags(), health: undefined });
+
+    await h.terminate();
+
+    expect(mocks.elb).toHaveReceivedCommandTimes(DeregisterTargetsCommand, 2);
+    expect(deletes(onlyDnsRequest())).toEqual(REMEMBERED);
+  });
+
   it('skips a standalone instance (no group holds it, no aws:autoscaling:groupName tag) and changes nothing', async () => {
     const h = harness();
     instance({ group: undefined, lifecycle: undefined, tags: [{ Key: 'Name', Value: 'hand-made' }] });
