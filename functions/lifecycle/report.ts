@@ -134,7 +134,10 @@ function summary(group: readonly Notice[]): Notification {
     title: dryRun ? `[dry run] ${title}` : title,
     summary: `${group.length} actions of group ${first.action.groupName} ended the same way in one batch; one line per instance below.`,
     facts: [
-      ...group.map((n): [string, string] => [n.action.instanceId, `${n.title}: ${n.summary}`]),
+      ...group.flatMap((n): [string, string][] => [
+        [n.action.instanceId, `${n.title}: ${n.summary}`],
+        ...n.extra.filter(worthRepeating).map(([k, v]): [string, string] => [`${n.action.instanceId} ${k}`, v]),
+      ]),
       ...dryRunFacts(group),
     ],
     links: linksFor(
@@ -147,6 +150,13 @@ function summary(group: readonly Notice[]): Notification {
       .join(' ')
       .slice(0, 256),
   };
+}
+
+/** Facts a summary repeats per instance: the unusual ones (a routine address or record would drown them). */
+function worthRepeating([label, value]: readonly [string, string]): boolean {
+  if (label === 'Private IP' || label === 'Availability Zone') return false;
+  if (label === 'DNS') return !/^(removed |.* A .* \(zone )/.test(value);
+  return true;
 }
 
 function dryRunFacts(group: readonly Notice[]): [string, string][] {
