@@ -178,10 +178,10 @@ const IPV4_LENGTHS = Array.from({ length: 9 }, (_, i) => '?'.repeat(7 + i));
  */
 export function recordNamePatterns(name: string, context: NameContext): string[] {
   const parts = name
-    .toLowerCase()
     .replace(/\.$/, '')
     .split(/(\{[^}]*\})/)
-    .filter((part) => part !== '');
+    .filter((part) => part !== '')
+    .map((part) => (part.startsWith('{') ? part : part.toLowerCase()));
   const ipCount = parts.filter((p) => /^\{(private|public)Ip(Dashed)?\}$/.test(p)).length;
   const expandIps = IPV4_LENGTHS.length ** ipCount <= MAX_ALTERNATIVES;
   let patterns = [''];

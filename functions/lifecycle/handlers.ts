@@ -143,9 +143,9 @@ async function resume(
   });
   try {
     const outcomes = await stepLifecycle(batch, core, budgetFrom(deps.clock, context.getRemainingTimeInMillis()));
-    batch.forEach((item, i) =>
-      deps.log.debug('lifecycle action handled', { instanceId: item.progress.action.instanceId, outcome: outcomes[i] }),
-    );
+    batch.forEach((item, i) => {
+      deps.log.debug('lifecycle action handled', { instanceId: item.progress.action.instanceId, outcome: outcomes[i] });
+    });
     deps.log.info('lifecycle batch handled', { outcomes: countBy(outcomes) });
     return [];
   } catch (error) {
