@@ -5,6 +5,7 @@
 import type { FleetpilotConfig } from '../shared/config/schema';
 import { createSimAccount, type SimAccount, type StackSpec } from './account';
 import type { AppBehaviour } from './apps';
+import type { LifecycleHookSpec } from './autoscaling/model';
 import { createVirtualClock, type VirtualClock } from './clock';
 import type { HealthCheckSpec } from './elbv2';
 import { type InvocationRecord, LocalLambda } from './lambda';
@@ -25,6 +26,8 @@ export interface SimulationOptions {
   deregistrationDelaySeconds?: number;
   /** Launch hook HeartbeatTimeout, seconds (default 300); the terminate hook uses the same. */
   heartbeatTimeoutSeconds?: number;
+  /** Hooks other teams put on every group, besides fleetpilot's (named as the config names them). */
+  otherHooks?: LifecycleHookSpec[];
   defaultApp?: AppBehaviour;
   /** Route 53 rate limit; default AWS's five requests per second per account. */
   route53RateLimit?: { burst: number; perSecond: number } | false;
@@ -94,17 +97,18 @@ export function stackFromConfig(
       initialInstances: 'launch',
       lifecycleHooks: [
         {
-          name: `${service.name}-launch`,
+          name: service.lifecycle.hooks.launch[0] ?? 'fleetpilot-launch',
           transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
           heartbeatTimeout: options.heartbeatTimeoutSeconds ?? 300,
           defaultResult: 'ABANDON',
         },
         {
-          name: `${service.name}-terminate`,
+          name: service.lifecycle.hooks.terminate[0] ?? 'fleetpilot-terminate',
           transition: 'autoscaling:EC2_INSTANCE_TERMINATING',
           heartbeatTimeout: options.heartbeatTimeoutSeconds ?? 300,
           defaultResult: 'CONTINUE',
         },
+        ...(options.otherHooks ?? []),
       ],
     })),
     topics: [config.notifications.topicName],

@@ -11,12 +11,20 @@ export const lifecycleDeploy: CapabilityDeploy = {
   name: 'lifecycle',
   eventPatterns(config) {
     const groupNames = groupNamesOf(config);
-    const pattern = (detailType: string): EventPattern => ({
+    // Only the hooks fleetpilot owns (services[].lifecycle.hooks): other hooks of the same groups belong to other
+    // teams. One rule lists every group's names; the handler's ownsHook check keeps each name to its own group.
+    const pattern = (detailType: string, transition: 'launch' | 'terminate'): EventPattern => ({
       source: ['aws.autoscaling'],
       'detail-type': [detailType],
-      detail: { AutoScalingGroupName: [...groupNames] },
+      detail: {
+        AutoScalingGroupName: [...groupNames],
+        LifecycleHookName: unique(config.services.flatMap((s) => s.lifecycle.hooks[transition])),
+      },
     });
-    return { lifecycleLaunch: pattern(LAUNCH_DETAIL_TYPE), lifecycleTerminate: pattern(TERMINATE_DETAIL_TYPE) };
+    return {
+      lifecycleLaunch: pattern(LAUNCH_DETAIL_TYPE, 'launch'),
+      lifecycleTerminate: pattern(TERMINATE_DETAIL_TYPE, 'terminate'),
+    };
   },
   iamStatements,
 };
@@ -108,7 +116,13 @@ function iamStatements(config: FleetpilotConfig): IamStatement[] {
   // control" (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
   for (const [key, zone] of Object.entries(config.hostedZones)) {
     const names = unique(
-      config.services.flatMap((s) => s.dns.records.filter((r) => r.zone === key).map((r) => recordNamePattern(r.name))),
+      config.services.flatMap((s) =>
+        s.dns.records
+          .filter((r) => r.zone === key)
+          .flatMap((r) =>
+            recordNamePatterns(r.name, { region: config.region, service: s.name, asgName: s.autoScalingGroup }),
+          ),
+      ),
     );
     if (names.length === 0) continue;
     const zoneArn = join('arn:', partition, `:route53:::hostedzone/${zone.id}`);
@@ -137,15 +151,69 @@ function iamStatements(config: FleetpilotConfig): IamStatement[] {
   return statements;
 }
 
+/** What a record name pattern's placeholders can be spelled as in an IAM pattern, from the service they belong to. */
+export interface NameContext {
+  region: string;
+  service: string;
+  asgName: string;
+}
+
+/** More alternatives than this for one record name: its IP placeholders fall back to "*". */
+const MAX_ALTERNATIVES = 81;
+
+/** IPv4 addresses are 7–15 characters (dotted or dashed); "?" stands for any one character. */
+const IPV4_LENGTHS = Array.from({ length: 9 }, (_, i) => '?'.repeat(7 + i));
+
 /**
- * A record name pattern as an IAM StringLike pattern over normalised names: each {placeholder} becomes "*", a
- * literal "*" label becomes its octal escape \052, and the name is lower-cased without its trailing dot.
+ * A record name pattern as IAM StringLike patterns over Route 53's normalised names (lower case, no trailing dot,
+ * characters other than a-z 0-9 - _ . as a backslash and three octal digits: Route 53 developer guide, "Using IAM
+ * policy conditions for fine-grained access control"). IAM's StringLike knows only "*" (any run of characters, dots
+ * included) and "?" (any one character; IAM user guide, "IAM JSON policy elements: Condition operators"), so:
+ * - {service} and {asgName} are the service's own values, spelled out;
+ * - {instanceId} is "i-" and 17 "?" (instance ids have had 17 hex digits since 2018);
+ * - an IP placeholder is one alternative per length, 7 to 15 "?" (a name with so many IP placeholders that the
+ *   alternatives pass 81 falls back to "*" for them);
+ * - {az} is the region and "*" (Local Zone names, such as us-west-2-lax-1a, are longer than region + one letter).
+ * "?" matches a dot or a dash as well as a digit: IAM cannot say "digits only".
  */
-export function recordNamePattern(name: string): string {
-  return name
-    .toLowerCase()
+export function recordNamePatterns(name: string, context: NameContext): string[] {
+  const parts = name
     .replace(/\.$/, '')
     .split(/(\{[^}]*\})/)
-    .map((part) => (part.startsWith('{') ? '*' : part.replace(/\*/g, '\\052')))
-    .join('');
+    .filter((part) => part !== '')
+    .map((part) => (part.startsWith('{') ? part : part.toLowerCase()));
+  const ipCount = parts.filter((p) => /^\{(private|public)Ip(Dashed)?\}$/.test(p)).length;
+  const expandIps = IPV4_LENGTHS.length ** ipCount <= MAX_ALTERNATIVES;
+  let patterns = [''];
+  for (const part of parts) {
+    const choices = placeholderChoices(part, context, expandIps);
+    patterns = patterns.flatMap((prefix) => choices.map((choice) => prefix + choice));
+  }
+  return patterns;
+}
+
+function placeholderChoices(part: string, context: NameContext, expandIps: boolean): string[] {
+  switch (part) {
+    case '{service}':
+      return [normalisedLiteral(context.service)];
+    case '{asgName}':
+      return [normalisedLiteral(context.asgName.toLowerCase())];
+    case '{instanceId}':
+      return [`i-${'?'.repeat(17)}`];
+    case '{az}':
+      return [`${normalisedLiteral(context.region)}*`];
+    case '{privateIp}':
+    case '{publicIp}':
+    case '{privateIpDashed}':
+    case '{publicIpDashed}':
+      return expandIps ? IPV4_LENGTHS : ['*'];
+    default:
+      // The config check refuses unknown placeholders; a literal is escaped as Route 53 normalises it.
+      return [normalisedLiteral(part)];
+  }
+}
+
+/** Route 53's normal form of literal text: other characters than a-z 0-9 - _ . as \ooo (so "*" is \052). */
+function normalisedLiteral(text: string): string {
+  return text.replace(/[^a-z0-9\-_.]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }

@@ -15,6 +15,7 @@ import type { HandlerDeps } from '../../shared/runtime/deps';
 import { parseLifecycleEvent } from './action';
 import { createLifecycleCache, type LifecycleCache } from './cache';
 import type { LifecycleClients } from './clients';
+import { ignoreHook, ownsHook } from './config';
 import { type Incoming, type LifecycleDeps, type Outcome, stepLifecycle } from './flow';
 import { LIFECYCLE_STEP, progressSchema, startProgress } from './progress';
 import type { LifecycleKind } from './report';
@@ -58,6 +59,7 @@ export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Dep
       log.info('ignored: the Auto Scaling group is not in the config');
       return { status: 'ignored', reason: `group ${action.groupName} is not managed by fleetpilot` };
     }
+    if (!ownsHook(service, action.transition, action.hookName)) return ignoreHook(log, action.hookName);
     const incoming: Incoming = { progress: startProgress(action), service, hops: 0, retries: 0 };
     try {
       // The event is only a claim: hand it to the batch, whose one guard read checks it with Auto Scaling for every

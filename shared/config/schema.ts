@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import { lifecycleConfig } from '../../functions/lifecycle/config';
+import { formatIssuePath } from '../errors';
 import {
   baseRootShape,
   baseServiceShape,
@@ -38,6 +39,8 @@ export const configSchema = z
     const seenNames = new Set<string>();
     const seenGroups = new Set<string>();
     const zoneKeys = Object.keys(config.hostedZones);
+    checkZones(config, ctx);
+    checkArns(config, ctx);
     config.services.forEach((service, i) => {
       if (seenNames.has(service.name)) {
         ctx.addIssue({
@@ -55,16 +58,86 @@ export const configSchema = z
         });
       }
       seenGroups.add(service.autoScalingGroup);
-      if (service.site && !(service.site.zone in config.hostedZones)) {
+      const siteZone = service.site ? config.hostedZones[service.site.zone] : undefined;
+      if (service.site && !siteZone) {
         ctx.addIssue({
           code: 'custom',
           path: ['services', i, 'site', 'zone'],
           message: `unknown hosted zone "${service.site.zone}" (expected one of: ${zoneKeys.join(', ') || 'none defined'})`,
         });
+      } else if (service.site && siteZone && !isInside(service.site.domain, siteZone.domain)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'site', 'domain'],
+          message: `"${service.site.domain}" is not inside the domain "${siteZone.domain}" of its zone "${service.site.zone}"`,
+        });
       }
     });
     for (const section of sections) section.check?.(config, ctx);
   });
+
+type ParsedRoot = Pick<FleetpilotConfig, 'region' | 'hostedZones'> & {
+  services: Pick<ServiceConfig, 'targetGroups' | 'certificates'>[];
+};
+type Sink = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
+
+const isInside = (name: string, domain: string) => name === domain || name.endsWith(`.${domain}`);
+
+/** One zone id under two keys: both keys would pass every check while writing into the same zone. */
+function checkZones(config: ParsedRoot, ctx: Sink): void {
+  const keyOfId = new Map<string, string>();
+  for (const [key, zone] of Object.entries(config.hostedZones)) {
+    const first = keyOfId.get(zone.id);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostedZones', key, 'id'],
+        message: `zone ${zone.id} is already listed as "${first}"; list each hosted zone once`,
+      });
+    } else {
+      keyOfId.set(zone.id, key);
+    }
+  }
+}
+
+/**
+ * Target groups and certificates must be in the stack's region (the functions call ELB and ACM there; a target group
+ * elsewhere is never found, so every launch would be abandoned), and in one account: the config names no account, so
+ * the first ARN's account is the one all others must share.
+ */
+function checkArns(config: ParsedRoot, ctx: Sink): void {
+  let account: { id: string; where: string } | undefined;
+  config.services.forEach((service, i) => {
+    const arns = [
+      ...service.targetGroups.map((arn, j) => ({
+        arn,
+        path: ['services', i, 'targetGroups', j],
+        what: 'target group',
+      })),
+      ...service.certificates.map((arn, j) => ({ arn, path: ['services', i, 'certificates', j], what: 'certificate' })),
+    ];
+    for (const { arn, path, what } of arns) {
+      const [, , , region, accountId] = arn.split(':');
+      if (region !== config.region) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${what} in region ${region}, but the stack runs in ${config.region} (region): fleetpilot would never find it`,
+        });
+      }
+      if (accountId === undefined) continue;
+      if (!account) {
+        account = { id: accountId, where: formatIssuePath(path) };
+      } else if (accountId !== account.id) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${what} in account ${accountId}, but ${account.where} is in ${account.id}: every ARN must be in the stack's one account`,
+        });
+      }
+    }
+  });
+}
 
 export type FleetpilotConfig = z.output<typeof configSchema>;
 export type ServiceConfig = FleetpilotConfig['services'][number];

@@ -34,12 +34,17 @@ const certificateArn = z
     'expected an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/<uuid>',
   );
 
-/** Auto Scaling group names: 1–255 characters, no colon (Auto Scaling API reference, CreateAutoScalingGroup). */
+/**
+ * Auto Scaling group names: 1–255 characters, no colon (Auto Scaling API reference, CreateAutoScalingGroup). "*" and
+ * "?" are refused too: IAM reads them as wildcards in the policy's group ARNs, which would widen the grant to other
+ * groups (checked here, so packaging and cold start refuse the same names).
+ */
 const asgName = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[^:]+$/, 'expected an Auto Scaling group name (not an ARN: no ":")');
+  .regex(/^[^:]+$/, 'expected an Auto Scaling group name (not an ARN: no ":")')
+  .regex(/^[^*?]+$/, 'contains "*" or "?", which IAM would read as a wildcard in the policy (rename the group)');
 
 export const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 

@@ -66,6 +66,19 @@ describe('serverless package with a bad config', () => {
     expect(existsSync(join(dir, '.serverless'))).toBe(false);
   }, 30_000);
 
+  it('fails on a config that parses but does harm (a target group in another region), with file, line and path', () => {
+    const broken = replaceOnce(EXAMPLE_TEXT, 'elasticloadbalancing:eu-west-1:', 'elasticloadbalancing:us-east-1:');
+    writeFileSync(join(dir, 'fleetpilot.test.yml'), broken);
+
+    const { status, output } = serverlessPackage(dir);
+
+    expect(status).not.toBe(0);
+    expect(output).toContain(`invalid fleetpilot config ${join(dir, 'fleetpilot.test.yml')}`);
+    expect(output).toContain(
+      `line ${lineOf(broken, 'elasticloadbalancing:us-east-1:')}: services[0].targetGroups[0]: target group in region us-east-1, but the stack runs in eu-west-1`,
+    );
+  }, 30_000);
+
   it('fails on a YAML syntax error with its line, for a file named by --param config', () => {
     const broken = replaceOnce(EXAMPLE_TEXT, 'topicName: fleetpilot-alerts', 'topicName: [fleetpilot-alerts');
     writeFileSync(join(dir, 'broken.yml'), broken);

@@ -46,10 +46,19 @@ const ALL_SAMPLES = [...Object.values(EXPECTED).flat(), ...UNROUTED];
 
 type Sample = Record<string, unknown> & { detail?: Record<string, unknown> };
 
-/** A sample with its group set to `group` (AWS's samples all use "my-asg", which no config of ours names). */
-function sampleFor(name: string, group: string): Sample {
+/**
+ * A sample with its group set to `group` (AWS's samples all use "my-asg", which no config of ours names) and its hook
+ * to the one the config names for that group and transition (the samples' "my-lifecycle-hook" is nobody's).
+ */
+function sampleFor(name: string, group: string, hook?: string): Sample {
   const event = loadEvent<Sample>(name);
   if (event.detail && 'AutoScalingGroupName' in event.detail) event.detail.AutoScalingGroupName = group;
+  if (event.detail && 'LifecycleHookName' in event.detail) {
+    const service = packagedConfig().services.find((s) => s.autoScalingGroup === group);
+    const transition =
+      event.detail.LifecycleTransition === 'autoscaling:EC2_INSTANCE_LAUNCHING' ? 'launch' : 'terminate';
+    event.detail.LifecycleHookName = hook ?? service?.lifecycle.hooks[transition][0] ?? 'fleetpilot-launch';
+  }
   return event;
 }
 
@@ -116,6 +125,22 @@ describe('EventBridge rules in the packaged template', () => {
 });
 
 describe('readWiring() against the packaged template', () => {
+  it('match only the hooks the config names, never another hook of the same group', () => {
+    const config = packagedConfig();
+    for (const fn of ['lifecycleLaunch', 'lifecycleTerminate'] as const) {
+      const transition = fn === 'lifecycleLaunch' ? 'launch' : 'terminate';
+      const named = [...new Set(config.services.flatMap((s) => s.lifecycle.hooks[transition]))];
+      for (const rule of rulesOf(fn)) {
+        expect((rule.pattern as { detail: { LifecycleHookName: unknown } }).detail.LifecycleHookName).toEqual(named);
+      }
+    }
+    for (const group of groups) {
+      expect(routes(sampleFor('autoscaling-launch-lifecycle-action', group, 'bootstrap'))).toEqual([]);
+      expect(routes(sampleFor('autoscaling-terminate-lifecycle-action', group, 'ship-logs'))).toEqual([]);
+      expect(routes(sampleFor('autoscaling-launch-lifecycle-action', group))).toEqual(['lifecycleLaunch']);
+    }
+  });
+
   it('returns the same event patterns as the deployed rules, function by function', () => {
     for (const fn of wiring.functions) {
       expect(rulesOf(fn.name).map((r) => r.pattern)).toEqual(fn.eventPatterns);

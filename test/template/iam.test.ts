@@ -8,6 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordNamePatterns } from '../../functions/lifecycle/deploy';
 import { actionsCalledByCode, sourceFiles } from './sdk-calls';
 import {
   asArray,
@@ -150,6 +151,14 @@ describe('the functions IAM policy', () => {
     for (const condition of conditionsOf('route53:ChangeResourceRecordSets')) {
       expect(condition['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsRecordTypes']).toEqual(['A']);
     }
+    // The example's names, as IAM patterns: an instance id is "i-" and 17 characters, an IP 7 to 15.
+    const names = conditionsOf('route53:ChangeResourceRecordSets').flatMap((c) =>
+      asArray(c['ForAllValues:StringLike']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']),
+    );
+    expect(names).toContain('i-?????????????????.web.internal.example.com');
+    expect(names).toContain(`${config.region}*-???????.web.internal.example.com`);
+    expect(names).toContain(`${config.region}*-???????????????.web.internal.example.com`);
+    expect(names.some((n) => String(n).startsWith('*'))).toBe(false);
 
     for (const action of ['ec2:CreateTags']) {
       expect(resourcesOf(action)).toEqual([`arn:aws:ec2:${config.region}:123456789012:instance/*`]);
@@ -183,5 +192,53 @@ describe('the functions IAM policy', () => {
       'sns:Publish',
     ]);
     expect(referencedId({ 'Fn::GetAtt': ['Queue', 'Arn'] })).toBe('Queue');
+  });
+});
+
+describe('record name patterns in the Route 53 conditions', () => {
+  const context = { region: 'eu-west-1', service: 'web', asgName: 'Web-ASG' };
+  /** IAM StringLike: "*" any run of characters, "?" any one character, the rest literal. */
+  const iamMatches = (pattern: string, name: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    ).test(name);
+  const grants = (pattern: string, name: string) =>
+    recordNamePatterns(pattern, context).some((p) => iamMatches(p, name));
+
+  it('grants the name of every instance id, and no name with more labels in its place', () => {
+    expect(grants('{instanceId}.example.com', 'i-0123456789abcdef0.example.com')).toBe(true);
+    expect(grants('{instanceId}.example.com', 'www.example.com')).toBe(false);
+    expect(grants('{instanceId}.example.com', 'api.internal.example.com')).toBe(false);
+    expect(grants('{instanceId}.example.com', 'a.b.c.d.e.f.g.h.i.j.example.com')).toBe(false);
+  });
+
+  it('grants every IPv4 length, dotted or dashed, and nothing longer', () => {
+    for (const ip of ['1.2.3.4', '10.0.1.23', '203.113.255.254']) {
+      expect(grants('{privateIp}.ip.example.com', `${ip}.ip.example.com`)).toBe(true);
+      expect(grants('{publicIpDashed}.ip.example.com', `${ip.replaceAll('.', '-')}.ip.example.com`)).toBe(true);
+    }
+    expect(grants('{privateIp}.ip.example.com', 'mail.ip.example.com')).toBe(false);
+    expect(grants('{privateIp}.ip.example.com', 'a-very-long-name.ip.example.com')).toBe(false);
+  });
+
+  it('spells out {service} and {asgName}, and keeps {az} to the region', () => {
+    expect(recordNamePatterns('{instanceId}.{service}.{asgName}.example.com', context)).toEqual([
+      'i-?????????????????.web.web-asg.example.com',
+    ]);
+    expect(grants('{az}-{instanceId}.example.com', 'eu-west-1a-i-0123456789abcdef0.example.com')).toBe(true);
+    expect(grants('{az}-{instanceId}.example.com', 'us-east-1a-i-0123456789abcdef0.example.com')).toBe(false);
+  });
+
+  it('falls back to "*" for IPs when the alternatives would pass 81, and escapes a literal "*" label', () => {
+    expect(recordNamePatterns('{privateIpDashed}-{publicIpDashed}.example.com', context)).toHaveLength(81);
+    expect(recordNamePatterns('{privateIp}-{publicIp}-{privateIpDashed}.example.com', context)).toEqual([
+      '*-*-*.example.com',
+    ]);
+    expect(recordNamePatterns('*.{instanceId}.example.com.', context)).toEqual([
+      '\\052.i-?????????????????.example.com',
+    ]);
   });
 });

@@ -53,7 +53,14 @@ describe('schema/fleetpilot.schema.json', () => {
     const minimal = {
       region: 'eu-west-1',
       notifications: { topicName: 'alerts' },
-      services: [{ name: 'web', autoScalingGroup: 'web-asg' }],
+      // A service needs target groups or records (a cross-field check, zod only); everything else has a default.
+      services: [
+        {
+          name: 'web',
+          autoScalingGroup: 'web-asg',
+          targetGroups: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef'],
+        },
+      ],
     };
 
     expect(validate(minimal) ? [] : validate.errors).toEqual([]);

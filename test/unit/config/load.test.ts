@@ -33,7 +33,10 @@ services:
 
 const SECOND_SERVICE = (name: string, group: string) => `  - name: ${name}
     autoScalingGroup: ${group}
+    targetGroups: [arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}/0123456789abcdef]
 `;
+
+const HOOKS = { launch: ['fleetpilot-launch'], terminate: ['fleetpilot-terminate'] };
 
 /** Replaces exactly one occurrence, so a typo in a test cannot silently leave the config valid. */
 function replaceOnce(text: string, search: string, replacement: string): string {
@@ -90,6 +93,7 @@ describe('loadConfig', () => {
       launch: { runningTimeoutSeconds: 300, healthyTimeoutSeconds: 900 },
       terminate: { drainTimeoutSeconds: 330 },
       pollIntervalSeconds: 10,
+      hooks: HOOKS,
     });
     expect(web?.dryRun).toBeUndefined();
   });
@@ -119,6 +123,7 @@ notifications:
 services:
   - name: web
     autoScalingGroup: web-asg
+    targetGroups: [arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef]
 `;
 
     // Act
@@ -131,13 +136,14 @@ services:
     expect(config.services[0]).toEqual({
       name: 'web',
       autoScalingGroup: 'web-asg',
-      targetGroups: [],
+      targetGroups: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef'],
       dns: { ttl: 60, records: [] },
       certificates: [],
       lifecycle: {
         launch: { runningTimeoutSeconds: 300, healthyTimeoutSeconds: 900 },
         terminate: { drainTimeoutSeconds: 330 },
         pollIntervalSeconds: 10,
+        hooks: HOOKS,
       },
     });
   });
@@ -157,6 +163,7 @@ services:
       launch: { runningTimeoutSeconds: 300, healthyTimeoutSeconds: 1800 },
       terminate: { drainTimeoutSeconds: 330 },
       pollIntervalSeconds: 10,
+      hooks: HOOKS,
     });
   });
 
@@ -322,7 +329,95 @@ services:
       text: `${VALID}    lifecycle:\n      launch:\n        healthyTimeoutSeconds: 172801\n`,
       at: 'healthyTimeoutSeconds',
       path: 'services[0].lifecycle.launch.healthyTimeoutSeconds',
-      expected: '<=172800',
+      expected: 'longer than a lifecycle hook can wait (48 h, heartbeats included)',
+    },
+    {
+      behaviour: 'a target group in another region than the stack',
+      text: replaceOnce(VALID, 'elasticloadbalancing:eu-west-1:', 'elasticloadbalancing:us-east-1:'),
+      at: 'elasticloadbalancing:us-east-1:',
+      path: 'services[0].targetGroups[0]',
+      expected: 'target group in region us-east-1, but the stack runs in eu-west-1 (region)',
+    },
+    {
+      behaviour: 'target groups in two accounts',
+      text: replaceOnce(
+        VALID,
+        'targetgroup/web-http/0123456789abcdef\n',
+        'targetgroup/web-http/0123456789abcdef\n      - arn:aws:elasticloadbalancing:eu-west-1:210987654321:targetgroup/web-grpc/0123456789abcdef\n',
+      ),
+      at: '210987654321',
+      path: 'services[0].targetGroups[1]',
+      expected: 'target group in account 210987654321, but services[0].targetGroups[0] is in 123456789012',
+    },
+    {
+      behaviour: 'one hosted zone id under two keys',
+      text: replaceOnce(VALID, 'id: Z0EXAMPLEPUBLIC001', 'id: Z0EXAMPLEPRIVATE01'),
+      at: 'id: Z0EXAMPLEPRIVATE01',
+      path: 'hostedZones.public.id',
+      expected: 'zone Z0EXAMPLEPRIVATE01 is already listed as "internal"',
+    },
+    {
+      behaviour: 'private addresses written into a public zone',
+      text: replaceOnce(VALID, '          value: publicIp\n', '          value: privateIp\n'),
+      at: 'value: privateIp',
+      path: 'services[0].dns.records[1].value',
+      expected: 'privateIp records would publish private addresses in "public", a public zone',
+    },
+    {
+      behaviour: 'a TTL of 0',
+      text: replaceOnce(VALID, '    dns:\n', '    dns:\n      ttl: 0\n'),
+      at: 'ttl: 0',
+      path: 'services[0].dns.ttl',
+      expected: 'TTL 0 makes every lookup reach Route 53',
+    },
+    {
+      behaviour: 'a record TTL longer than two days',
+      text: replaceOnce(VALID, '          zone: internal\n', '          zone: internal\n          ttl: 604800\n'),
+      at: 'ttl: 604800',
+      path: 'services[0].dns.records[0].ttl',
+      expected: 'more than 2 days (172800 s)',
+    },
+    {
+      behaviour: 'a drain timeout of zero seconds',
+      text: `${VALID}    lifecycle:\n      terminate:\n        drainTimeoutSeconds: 0\n`,
+      at: 'drainTimeoutSeconds: 0',
+      path: 'services[0].lifecycle.terminate.drainTimeoutSeconds',
+      expected: '0 continues the terminate hook before draining starts',
+    },
+    {
+      behaviour: 'a site domain outside its zone',
+      text: `${VALID}    site:\n      domain: www.example.org\n      zone: public\n`,
+      at: 'domain: www.example.org',
+      path: 'services[0].site.domain',
+      expected: '"www.example.org" is not inside the domain "example.com" of its zone "public"',
+    },
+    {
+      behaviour: 'a certificate in another region',
+      text: `${VALID}    certificates:\n      - arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789\n`,
+      at: 'arn:aws:acm:us-east-1',
+      path: 'services[0].certificates[0]',
+      expected: 'certificate in region us-east-1, but the stack runs in eu-west-1',
+    },
+    {
+      behaviour: 'a service with no target groups and no records',
+      text: `${VALID}  - name: api\n    autoScalingGroup: api-asg\n`,
+      at: 'name: api',
+      path: 'services[1]',
+      expected: 'no targetGroups and no dns.records: every launch would be continued without any check',
+    },
+    {
+      behaviour: 'a hook name with a character Auto Scaling refuses',
+      text: `${VALID}    lifecycle:\n      hooks:\n        launch: fleetpilot launch\n`,
+      at: 'launch: fleetpilot launch',
+      path: 'services[0].lifecycle.hooks.launch',
+      expected: 'expected a lifecycle hook name',
+    },
+    {
+      behaviour: 'a group name IAM would read as a wildcard',
+      text: replaceOnce(VALID, 'autoScalingGroup: web-asg', 'autoScalingGroup: web-*'),
+      at: 'autoScalingGroup: web-*',
+      path: 'services[0].autoScalingGroup',
+      expected: 'contains "*" or "?", which IAM would read as a wildcard',
     },
     {
       behaviour: 'an unknown key inside a service',
@@ -390,6 +485,53 @@ services:
     expect(error.issues).toHaveLength(2);
     expect(error.issues.join('\n')).toContain('hostedZones.public.id');
     expect(error.issues.join('\n')).toContain('services[0].dns.records[1].zone');
+  });
+});
+
+describe('parseConfig on documents that are not configs', () => {
+  it.each(['', '# nothing but a comment\n'])('names line 1 and says the file is empty (%j)', (text) => {
+    // Act
+    const error = configErrorOf(() => parseConfig(text, FILE));
+
+    // Assert
+    expect(error.issues).toEqual([
+      'line 1: (root): the file is empty; expected a mapping with region, notifications and services',
+    ]);
+  });
+
+  it('turns a YAML alias bomb into a ConfigError naming the file', () => {
+    // Arrange: nine aliases per level, five levels: 9^5 expansions.
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [prev, name] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+    ] as const) {
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const text = `${levels.join('\n')}\n${VALID}`;
+
+    // Act
+    const error = configErrorOf(() => parseConfig(text, FILE));
+
+    // Assert
+    expect(error.message).toContain(FILE);
+    expect(error.issues).toEqual([expect.stringMatching(/^YAML aliases: .*resource exhaustion.*\(at most 100\)$/)]);
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('names a missing region as missing, in the mapping that starts on line 1', () => {
+    // Arrange
+    const text = replaceOnce(VALID, 'region: eu-west-1\n', '# no region\n');
+
+    // Act
+    const error = configErrorOf(() => parseConfig(text, FILE));
+
+    // Assert
+    expect(error.issues).toEqual([
+      expect.stringMatching(/^line 2: region: missing key "region" in the mapping that starts on this line \(/),
+    ]);
   });
 });
 

@@ -82,6 +82,7 @@ services:
       launch: { runningTimeoutSeconds: 120, healthyTimeoutSeconds: ${HEALTHY_TIMEOUT_S} }
       terminate: { drainTimeoutSeconds: ${DRAIN_TIMEOUT_S} }
       pollIntervalSeconds: ${POLL_S}
+      hooks: { launch: [my-lifecycle-hook, my-launch-lifecycle-hook], terminate: [my-lifecycle-hook, my-terminate-lifecycle-hook, my-termination-lifecycle-hook] }
 ${extra}`;
 
 export const mocks = {
