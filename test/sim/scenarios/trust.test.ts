@@ -109,7 +109,8 @@ describe('issue 7 defects on the simulated account', () => {
       detail: {
         ...event.detail,
         EC2InstanceId: stranger.id,
-        LifecycleHookName: 'web-terminate',
+        // The terminate hook fleetpilot owns (config), so that only the instance check stands in the way.
+        LifecycleHookName: s.config.services[0]?.lifecycle.hooks.terminate[0] ?? '',
         LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' as const,
         Origin: 'AutoScalingGroup' as const,
         Destination: 'EC2' as const,
