@@ -487,8 +487,16 @@ export class LocalLambda {
     let outcome: { outcome: InvocationOutcome; result?: unknown; error?: string };
     try {
       const result = await Promise.race([this.scope.run(scope, () => handler(payload, context)), timedOut]);
-      if (result === 'timeout') scope.dead = true;
-      outcome = result === 'timeout' ? { outcome: 'timeout', error: 'Task timed out' } : { outcome: 'ok', result };
+      if (result === 'timeout') {
+        scope.dead = true;
+        outcome = { outcome: 'timeout', error: 'Task timed out' };
+      } else if (scope.killAt !== undefined && scope.calls >= scope.killAt) {
+        // The process died at that call: whatever the handler did after catching the error never happened, and
+        // Lambda saw a failed invocation (a handler that swallows errors must not hide a crash).
+        outcome = { outcome: 'crash', error: `SimulatedCrashError: the function died at AWS call #${scope.killAt}` };
+      } else {
+        outcome = { outcome: 'ok', result };
+      }
     } catch (error) {
       outcome = {
         outcome: error instanceof SimulatedCrashError || scope.dead ? 'crash' : 'error',

@@ -549,6 +549,7 @@ async function startTerminate(ws: Work[], deps: LifecycleDeps): Promise<void> {
   const members = await membershipOf(clients.autoScaling, ids);
   const facts = await describeInstances(clients.ec2, ids);
   const leaving: Work[] = [];
+  const planned = new Map<Work, Progress>();
   for (const w of ws) {
     const { action } = w.p;
     const member = members.get(action.instanceId);
@@ -578,14 +579,16 @@ async function startTerminate(ws: Work[], deps: LifecycleDeps): Promise<void> {
         : { records: [], rejected: [] };
       const rendered = instance ? renderedRecords(config, w.service, action.groupName, instance) : [];
       const records = mergeRecords(remembered.records, rendered);
-      w.p = {
+      // Still phase 'start' until the target groups are left: an error of the deregistration below parks the
+      // action to start over (the guard, the records), never to a drain wait that would skip the DNS clean-up.
+      planned.set(w, {
         ...w.p,
         phase: 'await-drained',
         records,
         deadline: clock.now() + w.service.lifecycle.terminate.drainTimeoutSeconds * 1000,
         heartbeatEveryMs: (timeoutS * 1000) / 2,
         notes: remembered.rejected.map((t) => `ignored tag ${t}: not a record fleetpilot could have written`),
-      };
+      });
       if (remembered.rejected.length > 0) deps.log.warn('ignored record tags', { tags: remembered.rejected });
       leaving.push(w);
     } catch (error) {
@@ -603,22 +606,25 @@ async function startTerminate(ws: Work[], deps: LifecycleDeps): Promise<void> {
     }
   }
   for (const w of leaving) {
+    const next = planned.get(w) ?? w.p;
     if (w.mutations.dryRun) {
-      w.mutations.skipped.push(...w.p.records.map((r) => `Route 53 DELETE ${r.name} A ${r.value}`));
+      w.mutations.skipped.push(...next.records.map((r) => `Route 53 DELETE ${r.name} A ${r.value}`));
       w.mutations.skipped.push(`wait until ${w.p.action.instanceId} has drained`);
-      w.p = { ...w.p, phase: 'complete' };
-    } else if (w.p.records.length > 0) {
+      w.p = { ...next, phase: 'complete' };
+    } else if (next.records.length > 0) {
       // The writer deletes the records with the values we know, then the drain wait continues. A heartbeat first,
       // as for a launch: the hook then has its whole timeout for the writer's answer, however late the event came.
+      // The action moves on only once the request is made: a retry after a failed heartbeat starts over.
       await perWork(w, deps, async () => {
         if (!(await recordHeartbeat(clients.autoScaling, w.p.action, w.mutations))) {
           w.gone = true;
           return;
         }
-        w.p = { ...w.p, lastHeartbeat: clock.now() };
+        w.p = { ...next, lastHeartbeat: clock.now() };
         askWriter(w, deps, 'DELETE', w.p.records, `terminate ${w.p.action.instanceId}`);
       });
     } else {
+      w.p = next;
       parkFor(w, deps, pollS(w));
     }
   }
