@@ -9,6 +9,8 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { EventValidationError } from '../errors';
 import { type Envelope, parseEnvelope } from './envelope';
 
+const MAX_MESSAGE_ID = 128;
+
 export interface Received {
   messageId: string;
   envelope: Envelope;
@@ -49,7 +51,8 @@ export function makeContinuationHandler(ports: DispatchPorts) {
         byKind.set(envelope.kind, [...(byKind.get(envelope.kind) ?? []), { messageId: id, envelope }]);
       } catch (error) {
         if (!(error instanceof EventValidationError)) throw error;
-        await ports.rejected(error, id);
+        // SQS message ids are UUIDs; a longer one was not written by SQS and must not fill the notification.
+        await ports.rejected(error, id.length > MAX_MESSAGE_ID ? `${id.slice(0, MAX_MESSAGE_ID)}…` : id);
       }
     }
     const failures: string[] = [];
