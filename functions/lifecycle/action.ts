@@ -58,7 +58,10 @@ const envelopeSchema = z.looseObject({
   'detail-type': z.enum([LAUNCH_DETAIL_TYPE, TERMINATE_DETAIL_TYPE]),
   source: z.literal('aws.autoscaling'),
   account: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
-  time: z.string().max(LIMITS.time).pipe(z.iso.datetime({ offset: true })),
+  time: z
+    .string()
+    .max(LIMITS.time)
+    .pipe(z.iso.datetime({ offset: true })),
   region: z.string().min(1).max(LIMITS.region),
   resources: z.array(z.string().max(LIMITS.resource)).max(LIMITS.resources),
   detail: detailSchema,

@@ -151,9 +151,9 @@ async function resume(
   });
   try {
     const outcomes = await stepLifecycle(batch, core, budgetFrom(deps.clock, context.getRemainingTimeInMillis()));
-    batch.forEach((item, i) =>
-      deps.log.debug('lifecycle action handled', { instanceId: item.progress.action.instanceId, outcome: outcomes[i] }),
-    );
+    for (const [i, item] of batch.entries()) {
+      deps.log.debug('lifecycle action handled', { instanceId: item.progress.action.instanceId, outcome: outcomes[i] });
+    }
     deps.log.info('lifecycle batch handled', { outcomes: countBy(outcomes) });
     return [];
   } catch (error) {

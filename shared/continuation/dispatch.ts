@@ -38,7 +38,8 @@ export function makeContinuationHandler(ports: DispatchPorts) {
     const byKind = new Map<string, Received[]>();
     for (const record of records as unknown[]) {
       const { messageId, body } = (record ?? {}) as { messageId?: unknown; body?: unknown };
-      const id = typeof messageId === 'string' ? messageId : 'unknown';
+      // SQS message ids are UUIDs; a longer one was not written by SQS and must not fill logs and notifications.
+      const id = typeof messageId === 'string' ? messageId.slice(0, MAX_MESSAGE_ID) : 'unknown';
       try {
         if (typeof body !== 'string')
           throw new EventValidationError('continuation message', ['body: expected a string']);
@@ -51,8 +52,7 @@ export function makeContinuationHandler(ports: DispatchPorts) {
         byKind.set(envelope.kind, [...(byKind.get(envelope.kind) ?? []), { messageId: id, envelope }]);
       } catch (error) {
         if (!(error instanceof EventValidationError)) throw error;
-        // SQS message ids are UUIDs; a longer one was not written by SQS and must not fill the notification.
-        await ports.rejected(error, id.length > MAX_MESSAGE_ID ? `${id.slice(0, MAX_MESSAGE_ID)}…` : id);
+        await ports.rejected(error, id);
       }
     }
     const failures: string[] = [];
