@@ -14,15 +14,33 @@ export class ConfigError extends Error {
   }
 }
 
-/** An incoming event does not match the shape AWS documents. Retrying will not help. */
+/** What a rejection keeps of a crafted event's problems: this many, each cut to this many characters. */
+export const MAX_ISSUES = 10;
+export const MAX_ISSUE_CHARS = 300;
+
+/** At most MAX_ISSUES problems of at most MAX_ISSUE_CHARS characters, and how many more there were. */
+export function capIssues(issues: readonly string[]): string[] {
+  const cut = (text: string) => (text.length > MAX_ISSUE_CHARS ? `${text.slice(0, MAX_ISSUE_CHARS - 1)}…` : text);
+  const kept = issues.slice(0, MAX_ISSUES).map(cut);
+  if (issues.length > MAX_ISSUES) kept.push(`… and ${issues.length - MAX_ISSUES} more problem(s)`);
+  return kept;
+}
+
+/**
+ * An incoming event does not match the shape AWS documents. Retrying will not help. The issues are capped
+ * (capIssues): a crafted event must not be able to fill the logs or make the notification too large to publish.
+ */
 export class EventValidationError extends Error {
   override readonly name = 'EventValidationError';
+  readonly issues: readonly string[];
   constructor(
     readonly kind: string,
-    readonly issues: readonly string[],
+    issues: readonly string[],
     options?: ErrorOptions,
   ) {
-    super(`malformed ${kind} event: ${issues.join('; ')}`, options);
+    const capped = capIssues(issues);
+    super(`malformed ${kind} event: ${capped.join('; ')}`, options);
+    this.issues = capped;
   }
 }
 

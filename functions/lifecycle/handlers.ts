@@ -12,7 +12,7 @@ import { withCorrelation } from '../../shared/log/logger';
 import type { Notification } from '../../shared/notify/notifier';
 import { budgetFrom } from '../../shared/runtime/clock';
 import type { HandlerDeps } from '../../shared/runtime/deps';
-import { parseLifecycleEvent } from './action';
+import { type Deployment, deadlineStart, parseLifecycleEvent } from './action';
 import { createLifecycleCache, type LifecycleCache } from './cache';
 import type { LifecycleClients } from './clients';
 import { ignoreHook, ownsHook } from './config';
@@ -20,7 +20,8 @@ import { type Incoming, type LifecycleDeps, type Outcome, stepLifecycle } from '
 import { LIFECYCLE_STEP, progressSchema, startProgress } from './progress';
 import type { LifecycleKind } from './report';
 
-export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'awsRequestId'>>;
+export type LambdaContext = Pick<Context, 'getRemainingTimeInMillis'> &
+  Partial<Pick<Context, 'awsRequestId' | 'invokedFunctionArn'>>;
 
 export type HandlerResult = Outcome | { status: 'ignored'; reason: string } | { status: 'rejected'; reason: string };
 
@@ -32,12 +33,12 @@ function lifecycleDeps(deps: Deps, cache: LifecycleCache): LifecycleDeps {
 
 /** EventBridge: one launch or terminate action. */
 export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Deps) {
-  return async (event: unknown, _context: LambdaContext): Promise<HandlerResult> => {
+  return async (event: unknown, context: LambdaContext): Promise<HandlerResult> => {
     const log = deps.log;
     log.debug('event', { event });
     let parsed: ReturnType<typeof parseLifecycleEvent>;
     try {
-      parsed = parseLifecycleEvent(event, expected);
+      parsed = parseLifecycleEvent(event, expected, deployment(deps, context));
     } catch (error) {
       if (error instanceof EventValidationError) return reject(deps, error, idOf(event));
       throw error;
@@ -60,7 +61,16 @@ export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Dep
       return { status: 'ignored', reason: `group ${action.groupName} is not managed by fleetpilot` };
     }
     if (!ownsHook(service, action.transition, action.hookName)) return ignoreHook(log, action.hookName);
-    const incoming: Incoming = { progress: startProgress(action), service, hops: 0, retries: 0 };
+    // Deadlines start no earlier than half a timeout before the arrival; the hook's heartbeat timeout still runs from
+    // the event time (action.ts, deadlineStart).
+    const { launch, terminate } = service.lifecycle;
+    const timeoutS = expected === 'launch' ? launch.healthyTimeoutSeconds : terminate.drainTimeoutSeconds;
+    const start = deadlineStart(parsed.raisedAt, deps.clock.now(), timeoutS * 1000);
+    const progress = {
+      ...startProgress({ ...action, time: start }),
+      lastHeartbeat: Math.min(start, parsed.raisedAt),
+    };
+    const incoming: Incoming = { progress, service, hops: 0, retries: 0 };
     try {
       // The event is only a claim: hand it to the batch, whose one guard read checks it with Auto Scaling for every
       // action that arrived together (one DescribeAutoScalingInstances per 50, not one per event).
@@ -186,6 +196,19 @@ async function retrying(deps: Deps, batch: readonly Incoming[], error: unknown):
   });
 }
 
+/**
+ * Where this function runs: the config's region (the stack deploys there; AWS_REGION when a config has none) and the
+ * account of the function's ARN (arn:aws:lambda:region:account:function:name, field 5), when the context carries it.
+ */
+function deployment(deps: Deps, context: LambdaContext): Deployment {
+  const account = context.invokedFunctionArn?.split(':')[4];
+  return {
+    region: deps.config.region ?? process.env.AWS_REGION ?? '',
+    ...(account ? { account } : {}),
+    now: deps.clock.now(),
+  };
+}
+
 async function reject(deps: Deps, error: EventValidationError, correlationId: string): Promise<HandlerResult> {
   deps.log.error('rejected a malformed event; no AWS resource was changed', { error });
   await safeNotify(deps, {
@@ -215,5 +238,5 @@ async function safeNotify(deps: Deps, notification: Notification): Promise<void>
 
 function idOf(event: unknown): string {
   const id = (event as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id : 'unknown';
+  return typeof id === 'string' && id.length > 0 ? id.slice(0, 128) : 'unknown';
 }

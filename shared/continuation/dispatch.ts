@@ -9,6 +9,8 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { EventValidationError } from '../errors';
 import { type Envelope, parseEnvelope } from './envelope';
 
+const MAX_MESSAGE_ID = 128;
+
 export interface Received {
   messageId: string;
   envelope: Envelope;
@@ -36,7 +38,8 @@ export function makeContinuationHandler(ports: DispatchPorts) {
     const byKind = new Map<string, Received[]>();
     for (const record of records as unknown[]) {
       const { messageId, body } = (record ?? {}) as { messageId?: unknown; body?: unknown };
-      const id = typeof messageId === 'string' ? messageId : 'unknown';
+      // SQS message ids are UUIDs; a longer one was not written by SQS and must not fill logs and notifications.
+      const id = typeof messageId === 'string' ? messageId.slice(0, MAX_MESSAGE_ID) : 'unknown';
       try {
         if (typeof body !== 'string')
           throw new EventValidationError('continuation message', ['body: expected a string']);

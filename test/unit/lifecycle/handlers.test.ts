@@ -1,12 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingInstancesCommand,
+  RecordLifecycleActionHeartbeatCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { RequestThrottled, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { makeLifecycleHandler, makeResumeHandler } from '../../../functions/lifecycle/handlers';
 import { envelope } from '../../../shared/continuation/envelope';
 import { type LifecycleSample, loadEvent, timedEvent } from '../../helpers/events';
 import {
   callLog,
+  EVENT_TIME,
   HEALTHY_THRESHOLD_S,
+  HEALTHY_TIMEOUT_S,
   harness,
   INSTANCE,
   instance,
@@ -98,20 +104,187 @@ describe('lifecycle handlers at the boundary', () => {
   });
 });
 
-describe('resume handler (continuation queue)', () => {
-  it.each([
-    ['without Records', {}],
-    ['with Records: null', { Records: null }],
-  ])('rejects an SQS event %s with a clear warning and no crash', async (_, event) => {
+const FUNCTION_ARN = 'arn:aws:lambda:us-west-2:123456789012:function:fleetpilot-test-lifecycleLaunch';
+const arnContext = (arn = FUNCTION_ARN) => ({ ...context(), invokedFunctionArn: arn });
+
+/** Runs one launch event through a fresh launch handler with the function's ARN in the context. */
+async function launchWithArn(h: ReturnType<typeof harness>, event: unknown, arn = FUNCTION_ARN) {
+  return makeLifecycleHandler('launch', h.deps)(event, arnContext(arn));
+}
+
+const problems = (h: ReturnType<typeof harness>) => h.notifier.sent.flatMap((n) => n.facts.map(([, v]) => v));
+
+describe('lifecycle events checked against the deployment, the clock and size limits', () => {
+  it('accepts an event of its own account and region', async () => {
     const h = harness();
 
-    const response = await makeResumeHandler(h.deps)(event, context());
+    expect(await launchWithArn(h, launchEvent())).toEqual({ status: 'waiting', phase: 'start' });
+    expect(mocks.sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+  });
 
-    expect(response).toEqual({ batchItemFailures: [] });
-    expect(h.notifier.sent.map((n) => n.kind)).toEqual(['lifecycle.event.invalid']);
-    expect(h.notifier.sent[0]?.facts[0]?.[1]).toMatch(/^Records: /);
+  it.each([
+    ['region', (e: LifecycleSample) => Object.assign(e, { region: 'eu-west-1' })],
+    ['account', (e: LifecycleSample) => Object.assign(e, { account: '210987654321' })],
+  ])('rejects an event of another %s, names the field and parks nothing', async (field, change) => {
+    const h = harness();
+
+    const outcome = await launchWithArn(h, change(launchEvent()));
+
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining(`${field}: `) });
+    expect(h.notifier.sent.map((n) => [n.severity, n.kind])).toEqual([['warning', 'lifecycle.event.invalid']]);
+    expect(problems(h)[0]).toMatch(new RegExp(`^${field}: `));
+    expect(mocks.sqs.commandCalls(SendMessageBatchCommand)).toEqual([]);
     expect(callLog).toEqual([]);
   });
+
+  it('takes the account from field 5 of the function ARN', async () => {
+    const h = harness();
+
+    const outcome = await launchWithArn(h, launchEvent(), FUNCTION_ARN.replace('123456789012', '999999999999'));
+
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('999999999999') });
+  });
+
+  it.each([
+    ['an hour in the future', 3600_000, 'time: 3598 s in the future'],
+    ['49 hours old', -49 * 3600_000, 'time: older than a lifecycle hook can wait'],
+  ])('rejects an event time %s', async (_, offset, problem) => {
+    const h = harness();
+    const event = launchEvent(INSTANCE, undefined, new Date(EVENT_TIME + offset).toISOString());
+
+    expect(await h.launch(event)).toMatchObject({ status: 'rejected' });
+    expect(problems(h)[0]).toContain(problem);
+    expect(mocks.sqs.commandCalls(SendMessageBatchCommand)).toEqual([]);
+  });
+
+  it('clamps an event time a minute ahead (clock skew) to the arrival', async () => {
+    const h = harness();
+    const event = launchEvent(INSTANCE, undefined, new Date(h.clock.now() + 60_000).toISOString());
+
+    await launchWithArn(h, event);
+
+    const parked = JSON.parse(
+      mocks.sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries?.[0]?.MessageBody ?? '{}',
+    ) as { payload: { action: { time: number }; lastHeartbeat: number } };
+    expect(parked.payload.action.time).toBe(h.clock.now());
+    expect(parked.payload.lastHeartbeat).toBe(h.clock.now());
+  });
+
+  it('continues a healthy launch whose event arrives 30 minutes late, heartbeating from the event time', async () => {
+    const h = harness({ startAt: EVENT_TIME + 30 * 60_000 });
+
+    await h.launch();
+    await h.run();
+
+    expect(mocks.asg).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionResult: 'CONTINUE' });
+    expect(mocks.asg).not.toHaveReceivedCommandWith(CompleteLifecycleActionCommand, {
+      LifecycleActionResult: 'ABANDON',
+    });
+    // The hook's 300 s heartbeat timeout runs from the event: the first look sends a heartbeat at once.
+    expect(mocks.asg.commandCalls(RecordLifecycleActionHeartbeatCommand).length).toBeGreaterThan(0);
+  });
+
+  it('gives a late launch at least half its healthy timeout before abandoning', async () => {
+    const startAt = EVENT_TIME + 30 * 60_000;
+    const h = harness({ startAt });
+    instance({ health: 'unhealthy' });
+    let abandonedAt = 0;
+    mocks.asg.on(CompleteLifecycleActionCommand).callsFake(async () => {
+      abandonedAt = h.clock.now();
+      return {};
+    });
+
+    await h.launch();
+    await h.run();
+
+    expect(abandonedAt).toBe(startAt - (HEALTHY_TIMEOUT_S * 1000) / 2 + HEALTHY_TIMEOUT_S * 1000);
+  });
+
+  it.each([
+    [
+      'detail.LifecycleHookName',
+      (e: LifecycleSample) => ({ ...e, detail: { ...e.detail, LifecycleHookName: 'h'.repeat(256) } }),
+    ],
+    [
+      'detail.AutoScalingGroupName',
+      (e: LifecycleSample) => ({ ...e, detail: { ...e.detail, AutoScalingGroupName: 'g'.repeat(256) } }),
+    ],
+    [
+      'detail.NotificationMetadata',
+      (e: LifecycleSample) => ({ ...e, detail: { ...e.detail, NotificationMetadata: 'm'.repeat(1024) } }),
+    ],
+    [
+      'detail.LifecycleActionToken',
+      (e: LifecycleSample) => ({ ...e, detail: { ...e.detail, LifecycleActionToken: 't'.repeat(37) } }),
+    ],
+    [
+      'detail.EC2InstanceId',
+      (e: LifecycleSample) => ({ ...e, detail: { ...e.detail, EC2InstanceId: `i-${'0'.repeat(18)}` } }),
+    ],
+    ['id', (e: LifecycleSample) => Object.assign(e, { id: 'x'.repeat(129) })],
+    ['resources', (e: LifecycleSample) => Object.assign(e, { resources: Array(11).fill('arn:aws:autoscaling:x') })],
+    ['resources[0]', (e: LifecycleSample) => Object.assign(e, { resources: ['r'.repeat(1601)] })],
+    ['(root)', (e: LifecycleSample) => Object.assign(e, { padding: 'p'.repeat(300 * 1024) })],
+  ])('rejects an oversized %s and names it', async (field, change) => {
+    const h = harness();
+
+    expect(await h.launch(change(launchEvent()))).toMatchObject({ status: 'rejected' });
+    expect(problems(h)[0]?.startsWith(`${field}: `)).toBe(true);
+    expect(callLog).toEqual([]);
+  });
+
+  it('caps what a rejection logs and notifies: at most 10 problems of at most 300 characters', async () => {
+    const h = harness();
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const log = new Logger({ serviceName: 'fleetpilot', logLevel: 'INFO' });
+    const junk = 'x'.repeat(100_000);
+    const sevens = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, 7]));
+    const event = {
+      ...sevens(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources']),
+      detail: sevens(['LifecycleActionToken', 'AutoScalingGroupName', 'LifecycleHookName', 'EC2InstanceId', 'Origin']),
+    };
+    const huge = makeResumeHandler({ ...h.deps, log });
+    try {
+      await makeLifecycleHandler('launch', { ...h.deps, log })({ ...event, id: junk }, context());
+      await huge(sqsEvent(JSON.stringify(envelope('dns.change', {}))), context());
+    } finally {
+      spy.mockRestore();
+    }
+
+    const facts = h.notifier.sent[0]?.facts ?? [];
+    expect(facts.length).toBeLessThanOrEqual(11);
+    expect(facts.at(-1)?.[1]).toMatch(/and \d+ more problem/);
+    expect(Math.max(...problems(h).map((p) => p.length))).toBeLessThanOrEqual(300);
+    expect(h.notifier.sent[0]?.correlationId.length).toBeLessThanOrEqual(128);
+    expect(lines.join('').length).toBeLessThan(20_000);
+  });
+});
+
+describe('resume handler (continuation queue)', () => {
+  it.each([
+    ['without Records', {}, /^Records: /],
+    ['with Records: null', { Records: null }, /^Records: /],
+    ['with Records: "x"', { Records: 'x' }, /^Records: /],
+    ['with a record without body', { Records: [{ messageId: 'm-0' }] }, /^body: /],
+    ['with a null record', { Records: [null] }, /^body: /],
+  ])(
+    'rejects an SQS event %s with a clear warning naming the field, no crash and nothing sent',
+    async (_, event, field) => {
+      const h = harness();
+
+      const response = await makeResumeHandler(h.deps)(event, context());
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(h.notifier.sent.map((n) => n.kind)).toEqual(['lifecycle.event.invalid']);
+      expect(h.notifier.sent[0]?.facts[0]?.[1]).toMatch(field);
+      expect(callLog).toEqual([]);
+      expect(mocks.sqs.calls()).toEqual([]);
+    },
+  );
 
   it('rejects a malformed continuation and one of an unknown kind once, without asking for redelivery', async () => {
     const h = harness();
