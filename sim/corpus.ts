@@ -107,6 +107,11 @@ services:
       ttl: 60
       records:
         - { name: "{instanceId}.web.internal.example.com", zone: internal }
+    lifecycle:
+      # The hook names of AWS's sample events (events/), owned here so that the samples are not ignored.
+      hooks:
+        launch: [my-lifecycle-hook, my-launch-lifecycle-hook]
+        terminate: [my-lifecycle-hook, my-terminate-lifecycle-hook, my-termination-lifecycle-hook]
 `;
 
 /** Commands that change AWS, or hand work on (a rejected event must send none of them). */
