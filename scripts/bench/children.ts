@@ -12,6 +12,8 @@ function childEnv(nodeOptions: string | undefined): NodeJS.ProcessEnv {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     FLEETPILOT_CONFIG_FILE: BUNDLED_CONFIG_FILE,
+    // Lambda sets it for every function ("Defined runtime environment variables").
+    AWS_REGION: 'eu-west-1',
     FLEETPILOT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:fleetpilot-alerts',
     FLEETPILOT_CONTINUATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ContinuationQueue',
     FLEETPILOT_DNS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/DnsChangeQueue',
