@@ -7,6 +7,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ServiceConfig } from '../../shared/config/schema';
+import { isTransient } from '../../shared/errors';
 import { consoleLinks, type Link, type Notification, type Notifier, type Severity } from '../../shared/notify/notifier';
 import type { Mutations } from '../../shared/runtime/mutations';
 import type { LifecycleAction } from './action';
@@ -72,8 +73,12 @@ export interface ReportPorts {
 
 /**
  * Sends the batch's notices: singles as they are, several of one kind and service as one summary. A notification
- * that cannot be published never undoes or repeats the work it reports (the hooks are already answered): it is
- * logged as an error with `fleetpilotNotificationFailed: 1`, which a metric filter can count for an alarm.
+ * that cannot be published never undoes or repeats the work it reports (the hooks are already answered):
+ * - refused for good (topic deleted, key disabled, message refused): logged as an error with
+ *   `fleetpilotNotificationFailed: 1`, which a metric filter counts for an alarm on the fallback topic;
+ * - refused for now (throttling, 5xx after the SDK's retries): the other notices are still sent, then the first such
+ *   error is thrown, so that the batch comes back (SQS redelivery) before anything else of it was sent; there an
+ *   action already answered finds "No active Lifecycle Action" and changes nothing, and an ABANDON is reported again.
  */
 export async function sendNotices(ports: ReportPorts, notices: readonly Notice[]): Promise<void> {
   const groups = new Map<string, Notice[]>();
@@ -81,21 +86,25 @@ export async function sendNotices(ports: ReportPorts, notices: readonly Notice[]
     const key = `${n.service.name}|${n.kind}`;
     groups.set(key, [...(groups.get(key) ?? []), n]);
   }
+  let retryable: unknown;
   for (const group of groups.values()) {
     const [first] = group as [Notice, ...Notice[]];
     const notification = group.length === 1 ? single(first) : summary(group);
     try {
       await ports.notifier.notify(notification);
     } catch (error) {
+      const transient = isTransient(error);
       ports.log.error('could not publish a notification', {
         error,
-        fleetpilotNotificationFailed: 1,
+        ...(transient ? { retried: true } : { fleetpilotNotificationFailed: 1 }),
         kind: notification.kind,
         title: notification.title,
         instances: group.map((n) => n.action.instanceId),
       });
+      if (transient) retryable ??= error;
     }
   }
+  if (retryable !== undefined) throw retryable;
 }
 
 function single(n: Notice): Notification {
