@@ -11,7 +11,7 @@ import { type Continuation, type Outgoing, sendContinuations } from '../../share
 import { DNS_REQUEST_KIND, type DnsOutcome, type DnsRequest, dnsRequestSchema } from '../../shared/dns/request';
 import { writeChanges } from '../../shared/dns/writer';
 import { EventValidationError, formatIssuePath } from '../../shared/errors';
-import type { Notification, Notifier } from '../../shared/notify/notifier';
+import { type Notification, type Notifier, notifySafely } from '../../shared/notify/notifier';
 import type { Clock } from '../../shared/runtime/clock';
 
 export interface DnsWriterDeps {
@@ -106,14 +106,5 @@ async function rejected(deps: DnsWriterDeps, error: EventValidationError, messag
   });
 }
 
-async function safeNotify(deps: DnsWriterDeps, notification: Notification): Promise<void> {
-  try {
-    await deps.notifier.notify(notification);
-  } catch (error) {
-    deps.log.error('could not publish a notification', {
-      error,
-      fleetpilotNotificationFailed: 1,
-      title: notification.title,
-    });
-  }
-}
+const safeNotify = (deps: Pick<DnsWriterDeps, 'notifier' | 'log'>, notification: Notification) =>
+  notifySafely(deps.notifier, deps.log, notification);

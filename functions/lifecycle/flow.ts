@@ -325,16 +325,7 @@ async function awaitRunning(ws: Work[], deps: LifecycleDeps, budget: Budget): Pr
     return;
   }
   // One RegisterTargets per target group (and dry-run flag) for every instance that is running now.
-  for (const [arn, group] of byTargetGroup(running)) {
-    for (const [mutations, members] of byMutations(group)) {
-      await registerTargets(
-        clients.elbv2,
-        arn,
-        members.map((w) => w.p.action.instanceId),
-        mutations,
-      );
-    }
-  }
+  await perTargetGroup(running, (arn, ids, mutations) => registerTargets(clients.elbv2, arn, ids, mutations));
   const settings = await deps.cache.targetGroups(clients.elbv2, [
     ...new Set(running.flatMap((w) => w.service.targetGroups)),
   ]);
@@ -595,16 +586,7 @@ async function startTerminate(ws: Work[], deps: LifecycleDeps): Promise<void> {
       onError(w, error, deps);
     }
   }
-  for (const [arn, group] of byTargetGroup(leaving)) {
-    for (const [mutations, members] of byMutations(group)) {
-      await deregisterTargets(
-        clients.elbv2,
-        arn,
-        members.map((w) => w.p.action.instanceId),
-        mutations,
-      );
-    }
-  }
+  await perTargetGroup(leaving, (arn, ids, mutations) => deregisterTargets(clients.elbv2, arn, ids, mutations));
   for (const w of leaving) {
     const next = planned.get(w) ?? w.p;
     if (w.mutations.dryRun) {
@@ -730,6 +712,22 @@ async function healthOf(ws: readonly Work[], deps: LifecycleDeps): Promise<Map<s
   const health = new Map<string, Map<string, TargetHealth>>();
   for (const arn of arns) health.set(arn, await groupHealth(deps.clients.elbv2, arn));
   return health;
+}
+
+/** One call per target group (and dry-run setting) for all the works that belong in it. */
+async function perTargetGroup(
+  ws: readonly Work[],
+  call: (arn: string, instanceIds: string[], mutations: Mutations) => Promise<void>,
+): Promise<void> {
+  for (const [arn, group] of byTargetGroup(ws)) {
+    for (const [mutations, members] of byMutations(group)) {
+      await call(
+        arn,
+        members.map((w) => w.p.action.instanceId),
+        mutations,
+      );
+    }
+  }
 }
 
 function byTargetGroup(ws: readonly Work[]): Map<string, Work[]> {

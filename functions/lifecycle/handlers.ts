@@ -9,7 +9,7 @@ import { makeContinuationHandler, type Received } from '../../shared/continuatio
 import { envelope, sendContinuations } from '../../shared/continuation/envelope';
 import { EventValidationError, formatIssuePath, isTransient } from '../../shared/errors';
 import { withCorrelation } from '../../shared/log/logger';
-import type { Notification } from '../../shared/notify/notifier';
+import { type Notification, notifySafely } from '../../shared/notify/notifier';
 import { budgetFrom } from '../../shared/runtime/clock';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import { type Deployment, deadlineStart, parseLifecycleEvent } from './action';
@@ -223,18 +223,8 @@ async function reject(deps: Deps, error: EventValidationError, correlationId: st
   return { status: 'rejected', reason: error.message };
 }
 
-/** A failing notification must not hide the error being reported: log it and go on. */
-async function safeNotify(deps: Deps, notification: Notification): Promise<void> {
-  try {
-    await deps.notifier.notify(notification);
-  } catch (error) {
-    deps.log.error('could not publish a notification', {
-      error,
-      fleetpilotNotificationFailed: 1,
-      title: notification.title,
-    });
-  }
-}
+const safeNotify = (deps: Pick<Deps, 'notifier' | 'log'>, notification: Notification) =>
+  notifySafely(deps.notifier, deps.log, notification);
 
 function idOf(event: unknown): string {
   const id = (event as { id?: unknown } | null)?.id;

@@ -164,3 +164,23 @@ export const consoleLinks = {
     url: `https://console.aws.amazon.com/route53/v2/hostedzones#ListRecordSets/${zoneId}`,
   }),
 };
+
+/**
+ * Publishes without letting a failure hide what is being reported (a rejection, a retry warning): a notification
+ * that cannot be published is logged with `fleetpilotNotificationFailed: 1`, which a metric filter counts.
+ */
+export async function notifySafely(
+  notifier: Notifier,
+  log: { error(message: string, fields: Record<string, unknown>): void },
+  notification: Notification,
+): Promise<void> {
+  try {
+    await notifier.notify(notification);
+  } catch (error) {
+    log.error('could not publish a notification', {
+      error,
+      fleetpilotNotificationFailed: 1,
+      title: notification.title,
+    });
+  }
+}
