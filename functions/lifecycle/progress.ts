@@ -42,7 +42,7 @@ export const progressSchema = z.object({
     .optional(),
   /** The DNS records this action asked the writer to write (launch) or delete (terminate). */
   records: z.array(recordSchema).max(100).default([]),
-  /** epoch ms until which a new target is looked at every few seconds (launch; see flow.ts awaitRunning). */
+  /** epoch ms until which a new target is looked at every few seconds (launch; see launch.ts awaitRunning). */
   closeLookUntil: z.number().optional(),
   /** The next draining poll's interval (ms), doubling up to a minute (terminate). */
   drainPollMs: z.number().optional(),

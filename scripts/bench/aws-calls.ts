@@ -64,7 +64,7 @@ export function minimumCalls(service: ServiceConfig, kind: EventKind): Record<st
       };
 }
 
-/** Why fleetpilot makes a call beyond the minimum (see functions/lifecycle/flow.ts). */
+/** Why fleetpilot makes a call beyond the minimum (see functions/lifecycle/launch.ts and terminate.ts). */
 const WHY: Record<EventKind, Record<string, string>> = {
   launch: {
     'ec2:DescribeInstances': 'looks until running (the instance is pending when the event comes), one look per batch',
