@@ -8,6 +8,7 @@
  * list is the only place in deploy/ that names a capability.
  */
 import { createHash } from 'node:crypto';
+import { amiRefreshDeploy } from '../functions/ami-refresh/deploy';
 import { lifecycleDeploy } from '../functions/lifecycle/deploy';
 import { loadConfig } from '../shared/config/load';
 import type { FleetpilotConfig } from '../shared/config/schema';
@@ -24,7 +25,7 @@ import { type ConfigFileChoice, type ConfigFileRequest, chooseConfigFile } from 
 export type { CapabilityDeploy, CfnResource, CfnValue, EventPattern, IamStatement } from './capability';
 
 /** Every capability deployed with the stack. */
-export const capabilities: readonly CapabilityDeploy[] = [lifecycleDeploy];
+export const capabilities: readonly CapabilityDeploy[] = [lifecycleDeploy, amiRefreshDeploy];
 
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */
 export const logicalIds = {

@@ -5,6 +5,12 @@
  * (functions/<capability>/*-handler.ts) imports its own capability's factory, so a bundle holds no other capability.
  */
 import type { HandlerDeps } from '../shared/runtime/deps';
+import {
+  makeAmiResumeHandler,
+  makeBakeHandler,
+  makeImageHandler,
+  makeRefreshEventHandler,
+} from './ami-refresh/handlers';
 import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
 
@@ -16,6 +22,10 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/lifecycle/terminate-handler.handler': (deps) => makeLifecycleHandler('terminate', deps),
   'functions/lifecycle/resume-handler.handler': (deps) => makeResumeHandler(deps),
   'functions/dns-writer/writer-handler.handler': (deps) => makeDnsWriterHandler(deps),
+  'functions/ami-refresh/bake-handler.handler': (deps) => makeBakeHandler(deps),
+  'functions/ami-refresh/image-handler.handler': (deps) => makeImageHandler(deps),
+  'functions/ami-refresh/refresh-handler.handler': (deps) => makeRefreshEventHandler(deps),
+  'functions/ami-refresh/resume-handler.handler': (deps) => makeAmiResumeHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

@@ -6,6 +6,7 @@
  * (`functions/<capability>/config.ts`); `sections` below is the only place here that names a capability.
  */
 import * as z from 'zod';
+import { amiRefreshConfig } from '../../functions/ami-refresh/config';
 import { lifecycleConfig } from '../../functions/lifecycle/config';
 import { formatIssuePath } from '../errors';
 import {
@@ -17,7 +18,7 @@ import {
 } from './section';
 
 /** Every capability's config section. */
-const sections = [lifecycleConfig] as const;
+const sections = [lifecycleConfig, amiRefreshConfig] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type SectionShapes = UnionToIntersection<(typeof sections)[number]['service']>;

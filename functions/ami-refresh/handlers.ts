@@ -1,0 +1,165 @@
+/**
+ * Handler factories of the AMI refresh functions: parse the event (zod, naming the field), pick the service, call
+ * the core (flow.ts). The deployed entries (*-handler.ts) build them once per cold start; tests and the simulated
+ * account build them with their own deps.
+ */
+import * as z from 'zod';
+import { makeContinuationHandler, type Received } from '../../shared/continuation/dispatch';
+import { EventValidationError, formatIssuePath, isTransient } from '../../shared/errors';
+import { notifySafely } from '../../shared/notify/notifier';
+import type { HandlerDeps } from '../../shared/runtime/deps';
+import type { AmiRefreshClients } from './clients';
+import { parseImageEvent, parseRefreshEvent, parseRequest } from './events';
+import {
+  type AmiRefreshDeps,
+  bake,
+  managedServices,
+  onImageEvent,
+  onRefreshEvent,
+  runRetention,
+  START_KIND,
+  type StepResult,
+  startRefresh,
+} from './flow';
+import type { AmiRefreshKind } from './report';
+
+type Deps = HandlerDeps<AmiRefreshClients>;
+export type AmiHandlerResult = StepResult | { status: 'rejected'; reason: string };
+
+/** A start waits at most this many times (5 min each: a day) for another refresh, then it is reported and dropped. */
+export const MAX_WAITS = 288;
+
+const coreDeps = (deps: Deps): AmiRefreshDeps => deps;
+
+/** Manual (`npm run invoke`) or scheduled: `{ "fleetpilot": "ami-refresh", "action": "bake" | "retention", "service" }`. */
+export function makeBakeHandler(deps: Deps) {
+  return guarded(deps, async (event) => {
+    const request = parseRequest(event);
+    const service = managedServices(deps.config).find((s) => s.name === request.service);
+    if (!service) return { status: 'ignored', reason: `service ${request.service} has no amiRefresh section` };
+    const correlationId = `${request.action}-${request.service}-${deps.clock.now()}`;
+    return request.action === 'bake'
+      ? bake(service, coreDeps(deps), correlationId)
+      : runRetention(service, coreDeps(deps), correlationId);
+  });
+}
+
+/** EventBridge: EC2 AMI State Change. */
+export function makeImageHandler(deps: Deps) {
+  return guarded(deps, async (event) => onImageEvent(parseImageEvent(event), coreDeps(deps)));
+}
+
+/** EventBridge: the instance refresh events of the configured groups. */
+export function makeRefreshEventHandler(deps: Deps) {
+  return guarded(deps, async (event) => onRefreshEvent(parseRefreshEvent(event), coreDeps(deps)));
+}
+
+const startPayloadSchema = z.object({
+  service: z.string().min(1).max(32),
+  imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/),
+  correlationId: z.string().min(1).max(256),
+  waits: z.number().int().min(0),
+});
+
+/** SQS: the capability's continuation queue, where a start waiting for another refresh comes back. */
+export function makeAmiResumeHandler(deps: Deps) {
+  return makeContinuationHandler({
+    steps: { [START_KIND]: (received) => resumeStarts(received, deps) },
+    rejected: async (error, messageId) => {
+      await rejected(deps, error, messageId);
+    },
+  });
+}
+
+async function resumeStarts(received: readonly Received[], deps: Deps): Promise<string[]> {
+  const failed: string[] = [];
+  for (const r of received) {
+    const parsed = startPayloadSchema.safeParse(r.envelope.payload);
+    if (!parsed.success) {
+      await rejected(
+        deps,
+        new EventValidationError(
+          'continuation message',
+          parsed.error.issues.map((i) => `payload.${formatIssuePath(i.path)}: ${i.message}`),
+        ),
+        r.messageId,
+      );
+      continue;
+    }
+    const { service: name, imageId, correlationId, waits } = parsed.data;
+    const service = managedServices(deps.config).find((s) => s.name === name);
+    if (!service) {
+      deps.log.warn('ignored a waiting start of a service without amiRefresh', { service: name });
+      continue;
+    }
+    if (waits > MAX_WAITS) {
+      await notifySafely(deps.notifier, deps.log, {
+        severity: 'warning',
+        kind: 'ami-refresh.refresh.skipped' satisfies AmiRefreshKind,
+        title: `Refresh of ${name} onto ${imageId} given up`,
+        summary: `Another instance refresh kept running for ${MAX_WAITS} looks; start one by hand.`,
+        facts: [['Image', imageId]],
+        links: [],
+        service: name,
+        correlationId,
+      });
+      continue;
+    }
+    try {
+      await startRefresh({ service, imageId, correlationId, waits }, coreDeps(deps));
+    } catch (error) {
+      await retrying(deps, error, correlationId, name);
+      if (!isTransient(error)) throw error;
+      failed.push(r.messageId);
+    }
+  }
+  return failed;
+}
+
+function guarded(deps: Deps, step: (event: unknown) => Promise<StepResult>) {
+  return async (event: unknown): Promise<AmiHandlerResult> => {
+    deps.log.debug('event', { event });
+    try {
+      const result = await step(event);
+      deps.log.info('AMI refresh step handled', { result });
+      return result;
+    } catch (error) {
+      if (error instanceof EventValidationError) return rejected(deps, error, idOf(event));
+      await retrying(deps, error, idOf(event));
+      throw error;
+    }
+  };
+}
+
+async function retrying(deps: Deps, error: unknown, correlationId: string, service?: string): Promise<void> {
+  deps.log.error('AMI refresh step failed; left for retry', { error });
+  await notifySafely(deps.notifier, deps.log, {
+    severity: 'warning',
+    kind: 'ami-refresh.step.retrying' satisfies AmiRefreshKind,
+    title: 'An AMI refresh step hit an error; retrying',
+    summary: `${(error as Error).name}: ${(error as Error).message}. Lambda (or SQS) retries; after the last retry it goes to the dead-letter queue.`,
+    facts: [],
+    links: [],
+    ...(service ? { service } : {}),
+    correlationId,
+  });
+}
+
+async function rejected(deps: Deps, error: EventValidationError, correlationId: string): Promise<AmiHandlerResult> {
+  deps.log.error('rejected a malformed event; no AWS resource was changed', { error });
+  await notifySafely(deps.notifier, deps.log, {
+    severity: 'warning',
+    kind: 'ami-refresh.event.invalid' satisfies AmiRefreshKind,
+    title: `Malformed ${error.kind} ignored`,
+    summary: 'The event does not match the shape AWS documents, so fleetpilot changed nothing.',
+    facts: error.issues.map((issue, i): [string, string] => [`Problem ${i + 1}`, issue]),
+    links: [],
+    correlationId,
+  });
+  return { status: 'rejected', reason: error.message };
+}
+
+function idOf(event: unknown): string {
+  const id = (event as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id.length > 0 ? id.slice(0, 128) : 'unknown';
+}
