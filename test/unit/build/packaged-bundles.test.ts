@@ -17,6 +17,10 @@ const FUNCTIONS = {
   lifecycleTerminate: 'functions/lifecycle/terminate-handler',
   lifecycleResume: 'functions/lifecycle/resume-handler',
   dnsWriter: 'functions/dns-writer/writer-handler',
+  amiRefreshBake: 'functions/ami-refresh/bake-handler',
+  amiRefreshImage: 'functions/ami-refresh/image-handler',
+  amiRefreshOutcome: 'functions/ami-refresh/refresh-handler',
+  amiRefreshResume: 'functions/ami-refresh/resume-handler',
 } as const;
 
 /**
