@@ -100,9 +100,9 @@ interface SimRefresh {
   desired?: GroupLaunchTemplate;
   previous: GroupLaunchTemplate;
   phase: 'refresh' | 'rollback';
-  /** Instances the current phase replaces, and when the phase began (newer instances are its replacements). */
+  /** Instances the current phase replaces; the group's instances when it began (any other one is a replacement). */
   toReplace: Set<string>;
-  phaseStart: number;
+  before: Set<string>;
   total: number;
   percentage: number;
   remaining: number;
@@ -183,7 +183,7 @@ export class InstanceRefreshes {
       previous: { ...group.launchTemplate },
       phase: 'refresh',
       toReplace: new Set(toReplace),
-      phaseStart: now,
+      before: new Set(group.instances.keys()),
       total: toReplace.length,
       percentage: 0,
       remaining: toReplace.length,
@@ -330,9 +330,7 @@ export class InstanceRefreshes {
     const members = [...group.instances.values()];
     const oldLeft = members.filter((member) => refresh.toReplace.has(member.id) && !member.terminating);
     const oldLeaving = members.filter((member) => refresh.toReplace.has(member.id) && member.terminating).length;
-    const fresh = members.filter(
-      (member) => !refresh.toReplace.has(member.id) && !member.terminating && member.launchedAt >= refresh.phaseStart,
-    );
+    const fresh = members.filter((member) => !refresh.before.has(member.id) && !member.terminating);
     const warmupMs = refresh.prefs.warmupS * 1000;
     const updated = fresh.filter(
       (member) =>
@@ -392,11 +390,11 @@ export class InstanceRefreshes {
     refresh.rollback = { reason, startTime: now, percentage: refresh.percentage, remaining: refresh.remaining };
     const launched = this.groups
       .activeMembers(group)
-      .filter((member) => !refresh.toReplace.has(member.id) && member.launchedAt >= refresh.phaseStart)
+      .filter((member) => !refresh.before.has(member.id))
       .map((member) => member.id);
     refresh.phase = 'rollback';
     refresh.toReplace = new Set(launched);
-    refresh.phaseStart = now;
+    refresh.before = new Set(group.instances.keys());
     refresh.total = launched.length;
     refresh.remaining = launched.length;
     refresh.percentage = 0;

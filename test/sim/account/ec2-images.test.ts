@@ -4,6 +4,7 @@ import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
   DescribeImagesCommand,
+  type DescribeImagesCommandInput,
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-ec2';
 import type { AmiStateChangeEvent } from '../../../sim/events';
@@ -101,7 +102,7 @@ describe('simulated EC2 images and snapshots', () => {
 
   it('filters DescribeImages by owner, name with wildcards, tags, state and id', async () => {
     const { ImageId } = await bake('web-2026-01-05', { NoReboot: true });
-    const names = async (input: ConstructorParameters<typeof DescribeImagesCommand>[0]) =>
+    const names = async (input: DescribeImagesCommandInput) =>
       ((await h.ec2.send(new DescribeImagesCommand(input))).Images ?? []).map((image) => image.Name).sort();
 
     expect(await names({ Owners: ['self'] })).toEqual(['web-2026-01-05', 'web-base-2026-01-01']);
