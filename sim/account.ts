@@ -13,7 +13,14 @@ import {
 } from './autoscaling';
 import type { VirtualClock } from './clock';
 import { cloneData, isoSeconds, type ServiceName, type SimContext, type SimService, type TimerHandle } from './context';
-import { Ec2Service, type Ec2Timing, type SubnetSpec } from './ec2';
+import {
+  Ec2Service,
+  type Ec2Timing,
+  type ImageSpec,
+  type ImageTiming,
+  type LaunchTemplateSpec,
+  type SubnetSpec,
+} from './ec2';
 import { Elbv2Service, type TargetGroupSpec } from './elbv2';
 import { isServiceException, SimConfigError, SimUnsupportedOperationError } from './errors';
 import { EventBus, type EventListener, instanceIdOf, type SimEvent } from './events';
@@ -43,12 +50,16 @@ export interface StackSpec {
   subnets: SubnetSpec[];
   zones?: ZoneSpec[];
   targetGroups?: TargetGroupSpec[];
+  /** Images that exist from the start (a base AMI); CreateImage adds more. */
+  images?: ImageSpec[];
+  /** Launch templates that exist from the start; a group whose `launchTemplate.name` names one launches from it. */
+  launchTemplates?: LaunchTemplateSpec[];
   autoScalingGroups?: AutoScalingGroupSpec[];
   topics?: string[];
   queues?: QueueSpec[];
   /** App behaviour of instances unless told otherwise; default healthy. */
   defaultApp?: AppBehaviour;
-  timing?: { ec2?: Ec2Timing; autoscaling?: AutoScalingTiming };
+  timing?: { ec2?: Ec2Timing & { images?: ImageTiming }; autoscaling?: AutoScalingTiming };
   route53?: Route53Options;
 }
 
@@ -116,7 +127,10 @@ export class SimAccount implements SimEndpoint {
       },
     };
     this.apps = new AppControls(spec.defaultApp);
-    this.ec2 = new Ec2Service(ctx, this.apps, spec.subnets, spec.timing?.ec2);
+    this.ec2 = new Ec2Service(ctx, this.apps, spec.subnets, spec.timing?.ec2, {
+      images: spec.images ?? [],
+      launchTemplates: spec.launchTemplates ?? [],
+    });
     this.elbv2 = new Elbv2Service(ctx, this.ec2, spec.targetGroups ?? []);
     this.autoscaling = new AutoScalingService(
       ctx,

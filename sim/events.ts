@@ -13,6 +13,12 @@
  * Origin/Destination, "Warm pool event types and patterns"
  * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pools-eventbridge-events.html).
  *
+ * Instance refresh events follow "Instance refresh example events and patterns"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-eventbridge-events.html): resources the
+ * group ARN, detail InstanceRefreshId and AutoScalingGroupName (Checkpoint Reached adds CheckpointPercentage and
+ * CheckpointDelay, as strings). The "EC2 AMI State Change" event (source aws.ec2) follows the EC2 user guide,
+ * "Monitor AMI events using Amazon EventBridge" (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitor-ami-events.html).
+ *
  * Delivery is best effort in AWS (same page). The bus can be told to duplicate, delay (which reorders)
  * or drop events, with seeded dice, so that handlers can be tested against at-least-once delivery.
  */
@@ -117,17 +123,61 @@ export type TerminateLifecycleActionEvent = AutoScalingEvent<
 export type LaunchSuccessfulEvent = AutoScalingEvent<'EC2 Instance Launch Successful', ScalingActivityDetail>;
 export type TerminateSuccessfulEvent = AutoScalingEvent<'EC2 Instance Terminate Successful', ScalingActivityDetail>;
 
+export interface InstanceRefreshDetail {
+  InstanceRefreshId: string;
+  AutoScalingGroupName: string;
+}
+
+export interface CheckpointReachedDetail extends InstanceRefreshDetail {
+  CheckpointPercentage: string;
+  CheckpointDelay: string;
+}
+
+export type InstanceRefreshDetailType =
+  | 'EC2 Auto Scaling Instance Refresh Started'
+  | 'EC2 Auto Scaling Instance Refresh Succeeded'
+  | 'EC2 Auto Scaling Instance Refresh Failed'
+  | 'EC2 Auto Scaling Instance Refresh Cancelled'
+  | 'EC2 Auto Scaling Instance Refresh Rollback Started'
+  | 'EC2 Auto Scaling Instance Refresh Rollback Succeeded'
+  | 'EC2 Auto Scaling Instance Refresh Rollback Failed';
+
+export type InstanceRefreshEvent = AutoScalingEvent<InstanceRefreshDetailType, InstanceRefreshDetail>;
+export type CheckpointReachedEvent = AutoScalingEvent<
+  'EC2 Auto Scaling Instance Refresh Checkpoint Reached',
+  CheckpointReachedDetail
+>;
+
+export interface AmiStateChangeDetail {
+  RequestId: string;
+  ImageId: string;
+  State: 'available' | 'failed' | 'deregistered' | 'disabled';
+  ErrorMessage: string;
+}
+
+export type AmiStateChangeEvent = EventEnvelope<'aws.ec2', 'EC2 AMI State Change', AmiStateChangeDetail>;
+
 /** Every event the account emits (a new source adds its event types here). */
 export type SimEvent =
   | LaunchLifecycleActionEvent
   | TerminateLifecycleActionEvent
   | LaunchSuccessfulEvent
-  | TerminateSuccessfulEvent;
+  | TerminateSuccessfulEvent
+  | InstanceRefreshEvent
+  | CheckpointReachedEvent
+  | AmiStateChangeEvent;
 
 /** The EC2 instance an event is about, whatever its source (Auto Scaling `EC2InstanceId`, EC2 `instance-id`). */
 export function instanceIdOf(event: SimEvent): string | undefined {
   const detail = event.detail as unknown as Record<string, unknown>;
   const id = detail.EC2InstanceId ?? detail['instance-id'];
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** What an event is about, for timelines: the instance, else the image, else the instance refresh. */
+export function subjectOf(event: SimEvent): string | undefined {
+  const detail = event.detail as unknown as Record<string, unknown>;
+  const id = instanceIdOf(event) ?? detail.ImageId ?? detail.InstanceRefreshId;
   return typeof id === 'string' ? id : undefined;
 }
 

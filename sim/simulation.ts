@@ -29,6 +29,11 @@ export interface SimulationOptions {
   /** Hooks other teams put on every group, besides fleetpilot's (named as the config names them). */
   otherHooks?: LifecycleHookSpec[];
   defaultApp?: AppBehaviour;
+  /**
+   * Give every group a launch template (`<group>-lt`, version 1 on `imageId`, which exists as an image of the
+   * account) and the ELB health check, as an AMI refresh needs; without it groups launch as before.
+   */
+  launchTemplate?: { imageId: string; healthCheckGracePeriod?: number };
   /** Route 53 rate limit; default AWS's five requests per second per account. */
   route53RateLimit?: { burst: number; perSecond: number } | false;
   maxAttempts?: number;
@@ -75,6 +80,15 @@ export function stackFromConfig(
     region: config.region,
     ...(account ? { accountId: account } : {}),
     subnets,
+    ...(options.launchTemplate
+      ? {
+          images: [{ id: options.launchTemplate.imageId, name: 'fleetpilot-sim-base' }],
+          launchTemplates: config.services.map((service) => ({
+            name: `${service.autoScalingGroup}-lt`,
+            imageId: options.launchTemplate?.imageId ?? '',
+          })),
+        }
+      : {}),
     zones: Object.values(config.hostedZones).map((zone) => ({ id: zone.id, name: zone.domain, private: zone.private })),
     targetGroups: arns.map((arn) => ({
       name: targetGroupName(arn),
@@ -95,6 +109,13 @@ export function stackFromConfig(
       desiredCapacity: options.initialCapacity ?? 0,
       subnetIds: subnets.map((s) => s.id),
       initialInstances: 'launch',
+      ...(options.launchTemplate
+        ? {
+            launchTemplate: { name: `${service.autoScalingGroup}-lt`, version: '1' },
+            healthCheckType: 'ELB' as const,
+            healthCheckGracePeriod: options.launchTemplate.healthCheckGracePeriod ?? 300,
+          }
+        : {}),
       lifecycleHooks: [
         {
           name: service.lifecycle.hooks.launch[0] ?? 'fleetpilot-launch',

@@ -4,7 +4,7 @@
  */
 import { styleText } from 'node:util';
 import type { CallRecord, SimAccount } from './account';
-import type { SimEvent } from './events';
+import { type SimEvent, subjectOf } from './events';
 import type { InvocationRecord } from './lambda';
 
 type Style = Parameters<typeof styleText>[0];
@@ -77,7 +77,7 @@ export class Timeline {
   };
 
   private onEvent(event: SimEvent): void {
-    const id = event.detail.EC2InstanceId ?? '';
+    const id = subjectOf(event) ?? '';
     this.line('magenta', 'EventBridge', `${event['detail-type']} ${id}`);
   }
 

@@ -18,6 +18,7 @@ import {
   type AutoScalingGroupSpec,
   type AutoScalingTiming,
   type GroupInstance,
+  type GroupLaunchTemplate,
   type RootVolumeReplacement,
   type SimGroup,
   sortedInstances,
@@ -33,6 +34,8 @@ export class AutoScalingGroups {
   /** Root-volume replacements in progress: instance id → the image and how long the instance reboots. */
   private readonly replacements = new Map<string, Required<RootVolumeReplacement>>();
   private actions!: LifecycleActions;
+  /** The launch template each just-launched instance came from, until its group member is made. */
+  private readonly launchedFrom = new Map<string, GroupLaunchTemplate>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -125,8 +128,9 @@ export class AutoScalingGroups {
         LoadBalancerNames: [],
         TargetGroupARNs: [...group.targetGroupArns],
         TrafficSources: group.targetGroupArns.map((arn) => ({ Identifier: arn, Type: 'elbv2' })),
-        HealthCheckType: 'EC2',
-        HealthCheckGracePeriod: 300,
+        HealthCheckType: group.healthCheckType,
+        HealthCheckGracePeriod: group.healthCheckGracePeriod,
+        ...(group.defaultInstanceWarmup !== undefined ? { DefaultInstanceWarmup: group.defaultInstanceWarmup } : {}),
         Instances: sortedInstances(group).map((instance) => ({
           InstanceId: instance.id,
           InstanceType: group.instanceType,
@@ -134,8 +138,8 @@ export class AutoScalingGroups {
           LifecycleState: instance.lifecycleState,
           HealthStatus: instance.healthStatus,
           LaunchTemplate: {
-            LaunchTemplateId: group.launchTemplate.id,
-            LaunchTemplateName: group.launchTemplate.name,
+            LaunchTemplateId: instance.launchTemplateId,
+            LaunchTemplateName: instance.launchTemplateName,
             Version: instance.launchTemplateVersion,
           },
           ProtectedFromScaleIn: false,
@@ -172,8 +176,8 @@ export class AutoScalingGroups {
         // This API spells health in capitals, unlike DescribeAutoScalingGroups.
         HealthStatus: instance.healthStatus.toUpperCase(),
         LaunchTemplate: {
-          LaunchTemplateId: group.launchTemplate.id,
-          LaunchTemplateName: group.launchTemplate.name,
+          LaunchTemplateId: instance.launchTemplateId,
+          LaunchTemplateName: instance.launchTemplateName,
           Version: instance.launchTemplateVersion,
         },
         ProtectedFromScaleIn: false,
@@ -200,11 +204,10 @@ export class AutoScalingGroups {
       hooks,
       imageId: spec.imageId ?? 'ami-0simulated000001',
       instanceType: spec.instanceType ?? 't3.micro',
-      launchTemplate: {
-        id: `lt-${this.ctx.ids.hex(17)}`,
-        name: spec.launchTemplate?.name ?? `${spec.name}-lt`,
-        version: spec.launchTemplate?.version ?? '1',
-      },
+      launchTemplate: this.groupLaunchTemplate(spec),
+      healthCheckType: spec.healthCheckType ?? 'EC2',
+      healthCheckGracePeriod: spec.healthCheckGracePeriod ?? 300,
+      ...(spec.defaultInstanceWarmup !== undefined ? { defaultInstanceWarmup: spec.defaultInstanceWarmup } : {}),
       createdAt: this.ctx.now(),
       instances: new Map(),
     };
@@ -339,13 +342,18 @@ export class AutoScalingGroups {
     state: LifecycleState,
     cause: string,
   ): GroupInstance {
+    const config = this.launchedFrom.get(instance.id) ?? group.launchTemplate;
+    this.launchedFrom.delete(instance.id);
     return {
       id: instance.id,
       subnetId: instance.subnetId,
       availabilityZone: instance.availabilityZone,
       lifecycleState: state,
       healthStatus: 'Healthy',
-      launchTemplateVersion: group.launchTemplate.version,
+      launchTemplateVersion: config.version,
+      launchTemplateId: config.id,
+      launchTemplateName: config.name,
+      ...(state === 'InService' ? { inServiceAt: this.ctx.now() } : {}),
       launchedAt: instance.launchTime,
       actions: [],
       terminating: false,
@@ -426,15 +434,38 @@ export class AutoScalingGroups {
     return candidates[this.ctx.dice.int(candidates.length)];
   }
 
-  /** An EC2 instance for the group, in its least-used subnet, tagged as Auto Scaling tags its instances. */
+  /**
+   * An EC2 instance for the group, in its least-used subnet, tagged as Auto Scaling tags its instances; from the
+   * launch template version the group (or the instance refresh running on it) uses, when that template exists.
+   */
   private launchInstance(group: SimGroup, alreadyRunning: boolean): SimInstance {
-    return this.ec2.launch({
+    const config = group.launchOverride ?? group.launchTemplate;
+    const resolved = config.linked ? this.ec2.launchTemplates.resolve(config.id, config.version) : undefined;
+    const instance = this.ec2.launch({
       subnetId: this.pickSubnet(group),
-      imageId: group.imageId,
-      instanceType: group.instanceType,
+      imageId: resolved?.imageId ?? group.imageId,
+      instanceType: resolved?.instanceType ?? group.instanceType,
       tags: { 'aws:autoscaling:groupName': group.name },
       ...(alreadyRunning ? { alreadyRunning: true } : {}),
     });
+    this.launchedFrom.set(instance.id, config);
+    return instance;
+  }
+
+  /** The group's launch template: the account's template of that name if there is one (linked), else a label. */
+  private groupLaunchTemplate(spec: AutoScalingGroupSpec): GroupLaunchTemplate {
+    const template = spec.launchTemplate ? this.ec2.launchTemplates.byName(spec.launchTemplate.name) : undefined;
+    if (template) {
+      const version = spec.launchTemplate?.version ?? '$Default';
+      this.ec2.launchTemplates.resolve(template.id, version);
+      return { id: template.id, name: template.name, version, linked: true };
+    }
+    return {
+      id: `lt-${this.ctx.ids.hex(17)}`,
+      name: spec.launchTemplate?.name ?? `${spec.name}-lt`,
+      version: spec.launchTemplate?.version ?? '1',
+      linked: false,
+    };
   }
 
   private launch(group: SimGroup, cause: string): void {
@@ -457,6 +488,7 @@ export class AutoScalingGroups {
       this.ctx.schedule(this.timing.stepDelayMs, () => {
         if (member.terminating) return;
         member.lifecycleState = 'InService';
+        member.inServiceAt = this.ctx.now();
         this.emitActivity(group, member, 'EC2 Instance Launch Successful');
       });
     };
@@ -581,6 +613,38 @@ export class AutoScalingGroups {
             detail,
             at: now,
           }),
+    );
+  }
+
+  // ---- for the instance refresh (instance-refresh.ts) ----
+
+  /** The group's instances that are not being terminated, oldest first. */
+  activeMembers(group: SimGroup): GroupInstance[] {
+    return this.active(group);
+  }
+
+  /**
+   * Healthy as the group's health check sees it: InService and running, and with the ELB health check type also
+   * `healthy` in every attached target group (Auto Scaling user guide, "Health checks for instances in an Auto
+   * Scaling group").
+   */
+  isHealthy(group: SimGroup, member: GroupInstance): boolean {
+    if (member.terminating || member.lifecycleState !== 'InService' || member.healthStatus !== 'Healthy') return false;
+    if (this.ec2.get(member.id)?.state !== 'running') return false;
+    if (group.healthCheckType !== 'ELB' || group.targetGroupArns.length === 0) return true;
+    const targetGroups = this.elbv2.view().filter((targetGroup) => group.targetGroupArns.includes(targetGroup.arn));
+    return targetGroups.every((targetGroup) =>
+      targetGroup.targets.some((target) => target.id === member.id && target.state === 'healthy'),
+    );
+  }
+
+  /** Take an instance out of service for an instance refresh: terminate hooks run, then the group launches anew. */
+  replaceForRefresh(group: SimGroup, member: GroupInstance): void {
+    this.beginTermination(
+      group,
+      member,
+      `At ${isoSeconds(this.ctx.now())} an instance was taken out of service in response to an instance refresh.`,
+      true,
     );
   }
 

@@ -46,27 +46,41 @@
  *   hooks run for it, no draining.
  * - "EC2 Instance Launch Successful" is emitted when the instance reaches InService, "EC2 Instance
  *   Terminate Successful" when EC2 has terminated it.
- * - No warm pools, cooldowns, scaling policies, instance refresh (beyond one root-volume replacement at a time per
- *   instance) or protection from scale-in.
+ * - Instance refresh with the Rolling strategy: see instance-refresh.ts. A group whose launch template exists in the
+ *   simulated EC2 launches each instance from its version's image and instance type (model.ts AutoScalingGroupSpec).
+ * - HealthCheckType EC2 (default) or ELB, HealthCheckGracePeriod (default 300), DefaultInstanceWarmup: reported, and
+ *   used by the instance refresh to judge replacements; the group itself replaces only instances EC2 stops or
+ *   terminates.
+ * - No warm pools, cooldowns, scaling policies, ReplaceRootVolume refresh (beyond one root-volume replacement at a
+ *   time per instance) or protection from scale-in.
  */
 import type {
+  CancelInstanceRefreshCommandInput,
+  CancelInstanceRefreshCommandOutput,
   CompleteLifecycleActionCommandInput,
   CompleteLifecycleActionCommandOutput,
   DescribeAutoScalingGroupsCommandInput,
   DescribeAutoScalingGroupsCommandOutput,
   DescribeAutoScalingInstancesCommandInput,
   DescribeAutoScalingInstancesCommandOutput,
+  DescribeInstanceRefreshesCommandInput,
+  DescribeInstanceRefreshesCommandOutput,
   DescribeLifecycleHooksCommandInput,
   DescribeLifecycleHooksCommandOutput,
   RecordLifecycleActionHeartbeatCommandInput,
   RecordLifecycleActionHeartbeatCommandOutput,
+  RollbackInstanceRefreshCommandInput,
+  RollbackInstanceRefreshCommandOutput,
   SetDesiredCapacityCommandInput,
   SetDesiredCapacityCommandOutput,
+  StartInstanceRefreshCommandInput,
+  StartInstanceRefreshCommandOutput,
 } from '@aws-sdk/client-auto-scaling';
 import { lookupIn, type OperationTable, type SimContext, type SimService } from '../context';
 import type { Ec2Service } from '../ec2';
 import type { Elbv2Service } from '../elbv2';
 import { AutoScalingGroups } from './groups';
+import { InstanceRefreshes } from './instance-refresh';
 import { LifecycleActions } from './lifecycle-actions';
 import type { AutoScalingGroupSpec, AutoScalingTiming, HookResultRecord, RootVolumeReplacement } from './model';
 
@@ -92,12 +106,18 @@ type AutoScalingOperations = {
     RecordLifecycleActionHeartbeatCommandOutput,
   ];
   SetDesiredCapacity: readonly [SetDesiredCapacityCommandInput, SetDesiredCapacityCommandOutput];
+  StartInstanceRefresh: readonly [StartInstanceRefreshCommandInput, StartInstanceRefreshCommandOutput];
+  DescribeInstanceRefreshes: readonly [DescribeInstanceRefreshesCommandInput, DescribeInstanceRefreshesCommandOutput];
+  CancelInstanceRefresh: readonly [CancelInstanceRefreshCommandInput, CancelInstanceRefreshCommandOutput];
+  RollbackInstanceRefresh: readonly [RollbackInstanceRefreshCommandInput, RollbackInstanceRefreshCommandOutput];
 };
 
 export class AutoScalingService implements SimService {
   readonly name = 'autoScaling' as const;
   private readonly groups: AutoScalingGroups;
   private readonly actions: LifecycleActions;
+  /** Instance refreshes (instance-refresh.ts); `setAlarmState` stands in for CloudWatch alarms. */
+  readonly refreshes: InstanceRefreshes;
 
   constructor(
     ctx: SimContext,
@@ -112,6 +132,7 @@ export class AutoScalingService implements SimService {
     );
     this.groups.useLifecycleActions(this.actions);
     for (const spec of specs) this.groups.createGroup(spec);
+    this.refreshes = new InstanceRefreshes(ctx, ec2, this.groups);
   }
 
   private readonly table: OperationTable<AutoScalingOperations> = {
@@ -124,6 +145,10 @@ export class AutoScalingService implements SimService {
       this.groups.setDesiredCapacity(input.AutoScalingGroupName ?? '', input.DesiredCapacity ?? Number.NaN);
       return {};
     },
+    StartInstanceRefresh: (input) => this.refreshes.start(input),
+    DescribeInstanceRefreshes: (input) => this.refreshes.describe(input),
+    CancelInstanceRefresh: (input) => this.refreshes.cancel(input),
+    RollbackInstanceRefresh: (input) => this.refreshes.rollback(input),
   };
 
   readonly operationHandler = lookupIn(this.table);

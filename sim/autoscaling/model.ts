@@ -32,7 +32,19 @@ export interface AutoScalingGroupSpec {
   lifecycleHooks?: LifecycleHookSpec[];
   imageId?: string;
   instanceType?: string;
+  /**
+   * The group's launch template. When the account has a launch template of this name (StackSpec.launchTemplates,
+   * CreateLaunchTemplate), the group launches from it: each instance gets the image and instance type of the version
+   * (a number, `$Latest` or `$Default`; default `$Default`, as AWS's LaunchTemplateSpecification). Otherwise the name
+   * is only reported and instances get `imageId` / `instanceType`.
+   */
   launchTemplate?: { name: string; version?: string };
+  /** `EC2` (default) or `ELB`: with ELB, an instance is healthy only when every attached target group says so. */
+  healthCheckType?: 'EC2' | 'ELB';
+  /** Seconds; default 300 (AWS's default for groups made outside the console). */
+  healthCheckGracePeriod?: number;
+  /** DefaultInstanceWarmup, seconds; unset by default (an instance refresh then warms up for the grace period). */
+  defaultInstanceWarmup?: number;
   /**
    * How the initial desired capacity comes up: `in-service` (default) creates running, InService,
    * healthy-registered instances silently; `launch` runs the normal launch flow with hooks and events.
@@ -81,13 +93,25 @@ export interface GroupInstance {
   lifecycleState: LifecycleState;
   healthStatus: 'Healthy' | 'Unhealthy';
   launchTemplateVersion: string;
+  /** The launch template it was launched from (the group's, or an instance refresh's desired one). */
+  launchTemplateId: string;
+  launchTemplateName: string;
   launchedAt: number;
+  /** When it last entered InService. */
+  inServiceAt?: number;
   actions: LifecycleAction[];
   /** Set once the group has decided to terminate it. */
   terminating: boolean;
   /** Set while its root volume is being replaced (from ReplacingRootVolume until InService or failure). */
   replacingRootVolume?: boolean;
   cause: string;
+}
+
+export interface GroupLaunchTemplate {
+  id: string;
+  name: string;
+  version: string;
+  linked: boolean;
 }
 
 export interface SimGroup {
@@ -101,7 +125,13 @@ export interface SimGroup {
   hooks: ResolvedHook[];
   imageId: string;
   instanceType: string;
-  launchTemplate: { id: string; name: string; version: string };
+  /** `linked`: an EC2 launch template the instances are launched from (else only reported). */
+  launchTemplate: GroupLaunchTemplate;
+  /** While an instance refresh (or its rollback) runs: what new instances are launched from instead. */
+  launchOverride?: GroupLaunchTemplate;
+  healthCheckType: 'EC2' | 'ELB';
+  healthCheckGracePeriod: number;
+  defaultInstanceWarmup?: number;
   createdAt: number;
   instances: Map<string, GroupInstance>;
   reconcileTimer?: TimerHandle;

@@ -1,5 +1,5 @@
 /**
- * Simulated Amazon EC2: instances in subnets, their states, tags.
+ * Simulated Amazon EC2, instances: in subnets, their states, tags (index.ts composes the service).
  *
  * Modelled:
  * - Instance ids `i-` + 17 hex digits; states and codes pending(0) → running(16) → shutting-down(32) →
@@ -18,31 +18,25 @@
  * - Errors (EC2 API reference, "Error codes"): InvalidInstanceID.NotFound, InvalidInstanceID.Malformed,
  *   InvalidParameterValue; EC2 answers them with HTTP 400.
  *
+ * - CreateImage reboots the instance unless NoReboot (images.ts): `reboot()` keeps it `running` with its app
+ *   unreachable for a while.
+ *
  * Approximated: one reservation per instance; no pagination beyond MaxResults/NextToken by offset; no
  * RunInstances/TerminateInstances API (instances come from Auto Scaling or the scenario).
  */
 import {
   type CreateTagsCommandInput,
-  type CreateTagsCommandOutput,
   type DeleteTagsCommandInput,
-  type DeleteTagsCommandOutput,
   type DescribeInstancesCommandInput,
-  type DescribeInstancesCommandOutput,
   EC2ServiceException,
   type Filter,
   type Instance,
   type InstanceStateName,
 } from '@aws-sdk/client-ec2';
-import type { AppBehaviour, AppControls } from './apps';
-import {
-  byCodeUnit,
-  lookupIn,
-  type OperationTable,
-  type SimContext,
-  type SimService,
-  type TimerHandle,
-} from './context';
-import { SimConfigError, serviceError } from './errors';
+import type { AppBehaviour, AppControls } from '../apps';
+import { byCodeUnit, type SimContext, type TimerHandle } from '../context';
+import { SimConfigError, serviceError } from '../errors';
+import { globToRegExp } from './shared';
 
 export interface SubnetSpec {
   id: string;
@@ -105,44 +99,26 @@ export interface LaunchRequest {
   alreadyRunning?: boolean;
 }
 
-type Ec2Operations = {
-  DescribeInstances: readonly [DescribeInstancesCommandInput, DescribeInstancesCommandOutput];
-  CreateTags: readonly [CreateTagsCommandInput, CreateTagsCommandOutput];
-  DeleteTags: readonly [DeleteTagsCommandInput, DeleteTagsCommandOutput];
-};
-
 type StateListener = (instance: SimInstance) => void;
 
-const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+export const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 const ipToInt = (ip: string): number => ip.split('.').reduce((acc, octet) => ((acc << 8) | Number(octet)) >>> 0, 0);
 const intToIp = (value: number): string => [24, 16, 8, 0].map((shift) => String((value >>> shift) & 255)).join('.');
 
-/** Glob (`*`, `?`, backslash escapes) → RegExp, as EC2 filter values allow. */
-const globToRegExp = (pattern: string): RegExp => {
-  let source = '';
-  for (let index = 0; index < pattern.length; index++) {
-    const char = pattern.charAt(index);
-    if (char === '\\' && index + 1 < pattern.length) {
-      index++;
-      source += pattern.charAt(index).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    } else if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
-};
-
-export class Ec2Service implements SimService {
-  readonly name = 'ec2' as const;
+/** The instances of the simulated EC2 (Ec2Service in index.ts extends it with images and launch templates). */
+export class Ec2Instances {
   private readonly instances = new Map<string, SimInstance>();
   private readonly subnets = new Map<string, SubnetSpec & { used: Set<string> }>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly stateListeners = new Set<StateListener>();
   private readonly timing: Required<Ec2Timing>;
 
+  /** The app behaviour of instances launched from an image, when a scenario gave the image one (images.ts). */
+  protected appForImage: (imageId: string) => AppBehaviour | undefined = () => undefined;
+
   constructor(
-    private readonly ctx: SimContext,
+    protected readonly ctx: SimContext,
     readonly apps: AppControls,
     subnets: SubnetSpec[],
     timing: Ec2Timing = {},
@@ -163,14 +139,6 @@ export class Ec2Service implements SimService {
       this.subnets.set(subnet.id, { ...subnet, used: new Set() });
     }
   }
-
-  private readonly table: OperationTable<Ec2Operations> = {
-    DescribeInstances: (input) => this.describeInstances(input),
-    CreateTags: (input) => this.createTags(input),
-    DeleteTags: (input) => this.deleteTags(input),
-  };
-
-  readonly operationHandler = lookupIn(this.table);
 
   // ---- sim-side API (used by Auto Scaling, ELB and scenarios) ----
 
@@ -219,7 +187,9 @@ export class Ec2Service implements SimService {
     if (subnet.mapPublicIp) instance.publicIp = `198.51.100.${1 + this.ctx.ids.int(254)}`;
     if (request.alreadyRunning) instance.runningSince = now;
     this.instances.set(id, instance);
+    const imageApp = request.app ? undefined : this.appForImage(request.imageId);
     if (request.app) this.apps.set(id, request.app);
+    else if (imageApp) this.apps.set(id, imageApp);
     else this.apps.assignAtLaunch(id);
     if (!request.alreadyRunning) {
       const jitter = this.timing.bootJitterMs > 0 ? this.ctx.dice.int(this.timing.bootJitterMs + 1) : 0;
@@ -270,6 +240,19 @@ export class Ec2Service implements SimService {
     });
   }
 
+  /** Reboot a running instance (CreateImage without NoReboot): still `running`, its app unreachable for `rebootMs`. */
+  reboot(instanceId: string, rebootMs: number): void {
+    const instance = this.mustGet(instanceId);
+    if (instance.state !== 'running') return;
+    const until = this.ctx.now() + rebootMs;
+    instance.rebootingUntil = until;
+    this.ctx.schedule(rebootMs, () => {
+      if (instance.state !== 'running' || instance.rebootingUntil !== until) return;
+      instance.runningSince = until;
+      instance.rebootingUntil = undefined;
+    });
+  }
+
   stop(instanceId: string): void {
     const instance = this.mustGet(instanceId);
     if (instance.state !== 'running' && instance.state !== 'pending') return;
@@ -291,7 +274,7 @@ export class Ec2Service implements SimService {
 
   // ---- operations ----
 
-  private describeInstances(input: DescribeInstancesCommandInput) {
+  describeInstances(input: DescribeInstancesCommandInput) {
     const ids = input.InstanceIds ?? [];
     this.assertWellFormed(ids);
     const missing = ids.filter((id) => !this.instances.has(id));
@@ -319,7 +302,8 @@ export class Ec2Service implements SimService {
     };
   }
 
-  private createTags(input: CreateTagsCommandInput) {
+  /** CreateTags on instance ids (index.ts routes each resource id by its prefix). */
+  createTags(input: CreateTagsCommandInput) {
     const resources = input.Resources ?? [];
     this.assertWellFormed(resources);
     const missing = resources.filter((id) => !this.instances.has(id));
@@ -341,7 +325,8 @@ export class Ec2Service implements SimService {
     return {};
   }
 
-  private deleteTags(input: DeleteTagsCommandInput) {
+  /** DeleteTags on instance ids. */
+  deleteTags(input: DeleteTagsCommandInput) {
     const resources = input.Resources ?? [];
     this.assertWellFormed(resources);
     const missing = resources.filter((id) => !this.instances.has(id));
@@ -438,7 +423,7 @@ export class Ec2Service implements SimService {
     return serviceError(EC2ServiceException, { code: 'InvalidInstanceID.NotFound', message });
   }
 
-  private mustGet(instanceId: string): SimInstance {
+  protected mustGet(instanceId: string): SimInstance {
     const instance = this.instances.get(instanceId);
     if (!instance) throw new SimConfigError(`unknown instance ${instanceId}`);
     return instance;
