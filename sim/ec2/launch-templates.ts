@@ -227,13 +227,36 @@ export class Ec2LaunchTemplates {
     const max = input.MaxVersion !== undefined ? this.versionNumber(template, input.MaxVersion) : undefined;
     if (input.MinVersion !== undefined && min === undefined) throw this.versionNotFound(template, input.MinVersion);
     if (input.MaxVersion !== undefined && max === undefined) throw this.versionNotFound(template, input.MaxVersion);
+    const filters = (input.Filters ?? []).map((filter) => this.versionFilter(template, filter));
     const selected = numbers
       .filter((number) => (min === undefined || number >= min) && (max === undefined || number <= max))
       .sort((a, b) => b - a)
       .map((number) => template.versions.get(number))
-      .filter((version): version is SimLaunchTemplateVersion => version !== undefined);
+      .filter((version): version is SimLaunchTemplateVersion => version !== undefined)
+      .filter((version) => filters.every((matches) => matches(version)));
     const { items, ...rest } = page(selected, input.MaxResults, input.NextToken);
     return { LaunchTemplateVersions: items.map((version) => this.versionToSdk(template, version)), ...rest };
+  }
+
+  /**
+   * The DescribeLaunchTemplateVersions filters fleetpilot and its tests use (EC2 API reference,
+   * DescribeLaunchTemplateVersions: image-id, instance-type, is-default-version); values are exact, any matches.
+   */
+  private versionFilter(
+    template: SimLaunchTemplate,
+    filter: { Name?: string; Values?: string[] },
+  ): (version: SimLaunchTemplateVersion) => boolean {
+    const values = filter.Values ?? [];
+    switch (filter.Name) {
+      case 'image-id':
+        return (version) => values.includes(version.data.ImageId ?? '');
+      case 'instance-type':
+        return (version) => values.includes(version.data.InstanceType ?? '');
+      case 'is-default-version':
+        return (version) => values.includes(String(version.number === template.defaultVersion));
+      default:
+        throw ec2Error('InvalidParameterValue', `The filter '${filter.Name ?? ''}' is invalid`);
+    }
   }
 
   modifyLaunchTemplate(input: ModifyLaunchTemplateCommandInput) {
