@@ -9,7 +9,6 @@
 import { join } from 'node:path';
 import { CreateImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { loadConfig } from '../../../shared/config/load';
-import { apps } from '../../../sim/apps';
 import { checkInvariants } from '../../../sim/invariants';
 import { attachSim } from '../../../sim/plug';
 import { type Simulation, startSimulation } from '../../../sim/simulation';
