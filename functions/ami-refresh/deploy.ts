@@ -7,7 +7,7 @@
  * list_amazonec2autoscaling.html. Image and snapshot ARNs have no account field (arn:${Partition}:ec2:${Region}::image/…).
  * Describe* actions accept only "*".
  */
-import { type CapabilityDeploy, cfn, type IamStatement, unique } from '../../deploy/capability';
+import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { AMI_STATE_CHANGE, REFRESH_DETAIL_TYPES } from './events';
 import { managedServices, TAG } from './flow';
@@ -39,7 +39,137 @@ export const amiRefreshDeploy: CapabilityDeploy = {
     };
   },
   iamStatements,
+  resources: scheduleResources,
 };
+
+/** Logical id serverless gives the amiRefreshBake function (its key, capitalised, + "LambdaFunction"). */
+export const BAKE_FUNCTION = 'AmiRefreshBakeLambdaFunction';
+/** The role EventBridge Scheduler assumes to invoke the bake function. */
+export const SCHEDULER_ROLE = 'AmiRefreshSchedulerRole';
+/** serverless.yml's failed-events queue (alarmed): the schedules' dead-letter queue. */
+const FAILED_EVENTS_QUEUE = 'FailedEventsQueue';
+
+/**
+ * The daily retention run: 04:00 in the service's schedule time zone (UTC without a schedule). 04:00 is outside the
+ * hour that a daylight-saving change skips or repeats in the zones that have one at 00:00–03:00 local time, so it
+ * runs exactly once a day there.
+ */
+export const RETENTION_CRON = 'cron(0 4 * * ? *)';
+export const RETENTION_DEFAULT_TIMEZONE = 'UTC';
+
+/** Two services whose names make the same logical id (only "-" tells them apart, e.g. "web-1" and "web1"). */
+export class ScheduleIdConflictError extends Error {
+  override readonly name = 'ScheduleIdConflictError';
+}
+
+/** The manual or scheduled request the bake function takes (functions/ami-refresh/events.ts, requestSchema). */
+export function bakeRequest(action: 'bake' | 'retention', service: string): string {
+  return JSON.stringify({ fleetpilot: 'ami-refresh', action, service });
+}
+
+/**
+ * One EventBridge Scheduler schedule per service with `amiRefresh.schedule` (bake) and one daily retention schedule
+ * per service with an `amiRefresh` section, all invoking amiRefreshBake through one role.
+ *
+ * - AWS::Scheduler::Schedule (CloudFormation template reference): ScheduleExpression `cron(...)` with
+ *   ScheduleExpressionTimezone (an IANA name; Scheduler follows daylight saving time: a time in the spring-forward
+ *   gap is skipped, one in the repeated fall-back hour runs once — Scheduler user guide, "Schedule types"),
+ *   FlexibleTimeWindow OFF, Target.Input passed to the function as is (Scheduler user guide, "Context attributes").
+ * - The target is invoked with the execution role (Scheduler user guide, "Set up the execution role"): trusted by
+ *   scheduler.amazonaws.com for this account only (aws:SourceAccount), allowed lambda:InvokeFunction on the bake
+ *   function alone. Scheduler invokes Lambda asynchronously; the function's own retries and on-failure destination
+ *   (serverless.yml) take over from there.
+ * - Delivery failures: Target.RetryPolicy (at most 185 attempts, event age 60–86400 s) and a dead-letter queue,
+ *   for which the execution role needs sqs:SendMessage (Scheduler user guide, "Configuring a schedule's
+ *   dead-letter queue"). The failed-events queue is alarmed. A bake delivered more than an hour late is dropped to
+ *   it rather than rebooting the reference instance in the middle of the day.
+ */
+function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource> {
+  const managed = managedServices(config);
+  if (managed.length === 0) return {};
+  const bakeArn = { 'Fn::GetAtt': [BAKE_FUNCTION, 'Arn'] };
+  const deadLetterArn = { 'Fn::GetAtt': [FAILED_EVENTS_QUEUE, 'Arn'] };
+  const target = (action: 'bake' | 'retention', service: string) => ({
+    Arn: bakeArn,
+    RoleArn: { 'Fn::GetAtt': [SCHEDULER_ROLE, 'Arn'] },
+    Input: bakeRequest(action, service),
+    RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
+    DeadLetterConfig: { Arn: deadLetterArn },
+  });
+  const resources: Record<string, CfnResource> = {
+    [SCHEDULER_ROLE]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: 'EventBridge Scheduler invokes the fleetpilot AMI bake function (bake and retention schedules)',
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              // Only schedules of this account may use the role (confused deputy).
+              Condition: { StringEquals: { 'aws:SourceAccount': cfn.account } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'invoke-ami-refresh-bake',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Sid: 'InvokeAmiRefreshBake', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: bakeArn },
+                { Sid: 'DeadLetterUndelivered', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: deadLetterArn },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
+  const add = (id: string, resource: CfnResource) => {
+    if (Object.hasOwn(resources, id)) throw new ScheduleIdConflictError(`two services make the logical id ${id}`);
+    resources[id] = resource;
+  };
+  for (const service of managed) {
+    const id = logicalIdPart(service.name);
+    const schedule = service.amiRefresh.schedule;
+    if (schedule) {
+      add(`AmiBakeSchedule${id}`, {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Description: `fleetpilot: bake a new image of service ${service.name}`,
+          ScheduleExpression: schedule.cron,
+          ScheduleExpressionTimezone: schedule.timezone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: 'ENABLED',
+          Target: target('bake', service.name),
+        },
+      });
+    }
+    add(`AmiRetentionSchedule${id}`, {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Description: `fleetpilot: retire old images of service ${service.name} beyond its retention policy`,
+        ScheduleExpression: RETENTION_CRON,
+        ScheduleExpressionTimezone: schedule?.timezone ?? RETENTION_DEFAULT_TIMEZONE,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: target('retention', service.name),
+      },
+    });
+  }
+  return resources;
+}
+
+/** "web-api" -> "WebApi": service names are a-z, 0-9 and "-" (shared/config/section.ts). */
+function logicalIdPart(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
 
 function iamStatements(config: FleetpilotConfig): IamStatement[] {
   const { join, partition, region, account } = cfn;

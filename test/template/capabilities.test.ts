@@ -11,6 +11,7 @@ import { sourceFiles } from './sdk-calls';
 import {
   asArray,
   functionLogicalId,
+  functionsPolicyStatements,
   loadTemplate,
   packagedConfig,
   props,
@@ -37,11 +38,7 @@ let roleStatements: Statement[];
 
 beforeAll(() => {
   template = loadTemplate();
-  roleStatements = resourcesOfType(template, 'AWS::IAM::Role').flatMap(([, role]) =>
-    asArray(props(role).Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-      (p) => p.PolicyDocument.Statement,
-    ),
-  );
+  roleStatements = functionsPolicyStatements(template) as Statement[];
 });
 
 /** A statement as IAM reads it: a single action or resource is the same as a one-element list. */

@@ -1,6 +1,7 @@
 /**
- * The functions' IAM policy, read from the packaged template, against the AWS calls the code makes: nothing missing,
- * nothing extra, no wildcard actions, and every mutating action scoped to resources named by the config.
+ * The functions' IAM policy (serverless's IamRoleLambdaExecution; other roles are checked on their own), read from
+ * the packaged template, against the AWS calls the code makes: nothing missing, nothing extra, no wildcard actions,
+ * and every mutating action scoped to resources named by the config.
  *
  * "The calls the code makes" = every `new XxxCommand(` in functions/ and shared/ whose class is imported from an AWS
  * SDK v3 client package, mapped to `<service prefix>:Xxx`.
@@ -8,11 +9,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SCHEDULER_ROLE } from '../../functions/ami-refresh/deploy';
 import { recordNamePatterns } from '../../functions/lifecycle/deploy';
 import { actionsCalledByCode, sourceFiles } from './sdk-calls';
 import {
   asArray,
+  FUNCTIONS_ROLE,
+  functionsPolicyStatements,
   loadTemplate,
+  type PolicyStatement,
   packagedConfig,
   props,
   REPO,
@@ -22,25 +27,7 @@ import {
   type Template,
 } from './template';
 
-interface Statement {
-  Effect: string;
-  Action?: string | string[];
-  NotAction?: unknown;
-  Resource?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-function roleStatements(template: Template): Statement[] {
-  const inline = resourcesOfType(template, 'AWS::IAM::Role').flatMap(([, role]) =>
-    asArray(props(role).Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-      (p) => p.PolicyDocument.Statement,
-    ),
-  );
-  const standalone = resourcesOfType(template, 'AWS::IAM::Policy').flatMap(
-    ([, p]) => (props(p).PolicyDocument as { Statement: Statement[] }).Statement,
-  );
-  return [...inline, ...standalone];
-}
+type Statement = PolicyStatement;
 
 const isReadOnly = (action: string) => /^[a-z0-9-]+:(Describe|List|Get)/.test(action);
 
@@ -50,7 +37,7 @@ let called: Map<string, string[]>;
 
 beforeAll(() => {
   template = loadTemplate();
-  statements = roleStatements(template);
+  statements = functionsPolicyStatements(template);
   called = actionsCalledByCode([...sourceFiles(join(REPO, 'functions')), ...sourceFiles(join(REPO, 'shared'))]);
 });
 
@@ -58,6 +45,16 @@ const allows = () => statements.filter((s) => s.Effect === 'Allow');
 const granted = () => new Set(allows().flatMap((s) => asArray(s.Action)));
 
 describe('the functions IAM policy', () => {
+  it("reads the functions' own role; every other role is one a test checks on its own", () => {
+    // The Scheduler role: test/template/ami-refresh-schedules.test.ts.
+    const checkedElsewhere = [SCHEDULER_ROLE];
+    const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
+
+    expect(roles.sort()).toEqual([FUNCTIONS_ROLE, ...checkedElsewhere].sort());
+    expect(statements.some((s) => asArray(s.Action).includes('sns:Publish'))).toBe(true);
+    expect(statements.some((s) => asArray(s.Action).includes('lambda:InvokeFunction'))).toBe(false);
+  });
+
   it('finds the SDK calls the code makes (sanity check of the scan)', () => {
     expect(called.has('sns:Publish')).toBe(true);
     expect(called.size).toBeGreaterThan(5);

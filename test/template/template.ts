@@ -89,3 +89,37 @@ export function functionLogicalId(name: string): string {
 export function asArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
+
+/** The logical id serverless gives the functions' execution role (provider.iam.role). */
+export const FUNCTIONS_ROLE = 'IamRoleLambdaExecution';
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The statements of a role's inline policies. */
+export function inlineStatements(role: CfnResource): PolicyStatement[] {
+  return asArray(props(role).Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[] | undefined).flatMap(
+    (p) => asArray(p.PolicyDocument.Statement),
+  );
+}
+
+/**
+ * The functions' policy: the inline policies of serverless's IamRoleLambdaExecution, plus any AWS::IAM::Policy
+ * attached to it. Other roles (e.g. the one EventBridge Scheduler assumes) are not the functions' and are checked
+ * on their own.
+ */
+export function functionsPolicyStatements(template: Template): PolicyStatement[] {
+  const role = template.Resources[FUNCTIONS_ROLE];
+  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`the template has no ${FUNCTIONS_ROLE} role`);
+  const attached = resourcesOfType(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => asArray(props(p).Roles as unknown[] | undefined).some((r) => referencedId(r) === FUNCTIONS_ROLE))
+    .flatMap(([, p]) => asArray((props(p).PolicyDocument as { Statement: PolicyStatement[] }).Statement));
+  return [...inlineStatements(role), ...attached];
+}
