@@ -67,8 +67,8 @@ export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'crash';
 
 export interface InvocationRecord {
   fn: string;
-  trigger: 'eventbridge' | 'sqs';
-  /** EventBridge event id or SQS message id. */
+  trigger: 'eventbridge' | 'sqs' | 'direct';
+  /** EventBridge event id, SQS message id, or the caller's id of a direct invocation. */
   sourceId: string;
   instanceId?: string;
   attempt: number;
@@ -240,6 +240,16 @@ export class LocalLambda {
 
   queueUrl(logicalId: string): string {
     return this.options.account.sqs.urlOf(logicalId);
+  }
+
+  /**
+   * A synchronous (RequestResponse) invocation of the function `name` (a key of `functions:` in serverless.yml) with
+   * `payload`, as `aws lambda invoke` or `npm run invoke` makes one: no retry (the caller sees the outcome).
+   */
+  async invokeDirect(name: string, payload: unknown, requestId: string): Promise<InvocationRecord> {
+    const fn = this.functions.find((f) => f.wiring.name === name);
+    if (!fn) throw new Error(`no function ${name} in the wiring`);
+    return this.invoke(fn, 'direct', requestId, undefined, 1, structuredClone(payload));
   }
 
   // ---------------------------------------------------------------- wiring

@@ -25,7 +25,25 @@ export interface Summary {
   failedInvocations: number;
   awsCalls: number;
   throttled: number;
+  /** AMI refresh, counted from the calls the account answered and the events it emitted. */
+  ami: AmiSummary;
 }
+
+export interface AmiSummary {
+  images: { baked: number; available: number; failed: number; rejected: number; retired: number };
+  snapshotsDeleted: number;
+  versions: { created: number; defaultMoved: number };
+  refreshes: { started: number; checkpoints: number; outcomes: Record<string, number> };
+}
+
+/** Instance refresh events that end a refresh, by detail-type, and the outcome they count as. */
+const REFRESH_OUTCOMES: Record<string, string> = {
+  'EC2 Auto Scaling Instance Refresh Succeeded': 'succeeded',
+  'EC2 Auto Scaling Instance Refresh Failed': 'failed',
+  'EC2 Auto Scaling Instance Refresh Cancelled': 'cancelled',
+  'EC2 Auto Scaling Instance Refresh Rollback Succeeded': 'rolled back',
+  'EC2 Auto Scaling Instance Refresh Rollback Failed': 'rollback failed',
+};
 
 export class Timeline {
   private readonly startedAt: number;
@@ -40,6 +58,12 @@ export class Timeline {
     failedInvocations: 0,
     awsCalls: 0,
     throttled: 0,
+    ami: {
+      images: { baked: 0, available: 0, failed: 0, rejected: 0, retired: 0 },
+      snapshotsDeleted: 0,
+      versions: { created: 0, defaultMoved: 0 },
+      refreshes: { started: 0, checkpoints: 0, outcomes: {} },
+    },
   };
 
   constructor(
@@ -62,23 +86,42 @@ export class Timeline {
 
   onInvocation = (record: InvocationRecord): void => {
     this.summary.invocations += 1;
-    const result = record.result as { status?: string; reason?: string; batchItemFailures?: unknown[] } | undefined;
+    const result = record.result as
+      | { status?: string; kind?: string; reason?: string; batchItemFailures?: unknown[] }
+      | undefined;
     if (record.outcome !== 'ok') this.summary.failedInvocations += 1;
     const what =
       record.outcome === 'ok'
-        ? (result?.status ?? `${result?.batchItemFailures?.length ?? 0} batch item failure(s)`)
+        ? result?.status !== undefined
+          ? [result.status, result.kind, result.reason && `(${result.reason})`].filter(Boolean).join(' ')
+          : `${result?.batchItemFailures?.length ?? 0} batch item failure(s)`
         : `${record.outcome}: ${record.error ?? ''}`;
     const style: Style = record.outcome === 'ok' ? 'cyan' : 'red';
     this.line(
       style,
       record.fn,
-      `${record.instanceId ?? ''} ${what}${record.attempt > 1 ? ` (attempt ${record.attempt})` : ''}`,
+      `${[record.instanceId, what].filter(Boolean).join(' ')}${record.attempt > 1 ? ` (attempt ${record.attempt})` : ''}`,
     );
   };
 
   private onEvent(event: SimEvent): void {
     const id = subjectOf(event) ?? '';
-    this.line('magenta', 'EventBridge', `${event['detail-type']} ${id}`);
+    const type = event['detail-type'];
+    const detail = event.detail as unknown as Record<string, unknown>;
+    const ami = this.summary.ami;
+    let extra = '';
+    if (type === 'EC2 AMI State Change') {
+      extra = ` ${String(detail.State)}${detail.ErrorMessage ? ` (${String(detail.ErrorMessage)})` : ''}`;
+      if (detail.State === 'available') ami.images.available += 1;
+      if (detail.State === 'failed') ami.images.failed += 1;
+    } else if (type === 'EC2 Auto Scaling Instance Refresh Checkpoint Reached') {
+      ami.refreshes.checkpoints += 1;
+      extra = ` at ${String(detail.CheckpointPercentage)}%, pause ${String(detail.CheckpointDelay)} s`;
+    } else {
+      const outcome = REFRESH_OUTCOMES[type];
+      if (outcome) ami.refreshes.outcomes[outcome] = (ami.refreshes.outcomes[outcome] ?? 0) + 1;
+    }
+    this.line('magenta', 'EventBridge', `${type} ${id}${extra}`);
   }
 
   private onCall(call: CallRecord): void {
@@ -146,6 +189,79 @@ export class Timeline {
         );
         break;
       }
+      case 'ec2:CreateImage':
+        this.summary.ami.images.baked += 1;
+        this.line(
+          'green',
+          'CreateImage',
+          `${input.Name} from ${input.InstanceId}${input.NoReboot ? ' (no reboot)' : ' (reboot)'}`,
+        );
+        break;
+      case 'ec2:CreateLaunchTemplateVersion':
+        this.summary.ami.versions.created += 1;
+        this.line(
+          'green',
+          'CreateLaunchTemplateVersion',
+          `${input.LaunchTemplateId ?? input.LaunchTemplateName} from version ${input.SourceVersion ?? '-'}: ImageId ${
+            (input.LaunchTemplateData as { ImageId?: string } | undefined)?.ImageId ?? '?'
+          }`,
+        );
+        break;
+      case 'ec2:ModifyLaunchTemplate':
+        if (input.DefaultVersion !== undefined) this.summary.ami.versions.defaultMoved += 1;
+        this.line(
+          'green',
+          'ModifyLaunchTemplate',
+          `${input.LaunchTemplateId ?? input.LaunchTemplateName} default version -> ${input.DefaultVersion}`,
+        );
+        break;
+      case 'autoScaling:StartInstanceRefresh': {
+        this.summary.ami.refreshes.started += 1;
+        const desired = input.DesiredConfiguration as
+          | { LaunchTemplate?: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version?: string } }
+          | undefined;
+        const prefs = (input.Preferences ?? {}) as {
+          MinHealthyPercentage?: number;
+          CheckpointPercentages?: number[];
+          AutoRollback?: boolean;
+          AlarmSpecification?: { Alarms?: string[] };
+        };
+        const template = desired?.LaunchTemplate;
+        this.line(
+          'green',
+          'StartInstanceRefresh',
+          `${input.AutoScalingGroupName} -> ${template?.LaunchTemplateId ?? template?.LaunchTemplateName ?? '?'} version ${
+            template?.Version ?? '?'
+          } (min healthy ${prefs.MinHealthyPercentage ?? 90}%${
+            prefs.CheckpointPercentages ? `, checkpoints ${prefs.CheckpointPercentages.join('/')}%` : ''
+          }${prefs.AutoRollback ? ', auto rollback' : ''}${
+            prefs.AlarmSpecification?.Alarms ? ` on ${prefs.AlarmSpecification.Alarms.join(', ')}` : ''
+          })`,
+        );
+        break;
+      }
+      case 'ec2:CreateTags': {
+        const tags = (input.Tags as { Key?: string; Value?: string }[] | undefined) ?? [];
+        const resources = (input.Resources as string[] | undefined) ?? [];
+        if (!resources.some((r) => r.startsWith('ami-'))) break;
+        if (tags.some((t) => t.Key === 'fleetpilot:rejected' && t.Value === 'true')) {
+          this.summary.ami.images.rejected += 1;
+        }
+        this.line(
+          'yellow',
+          'CreateTags',
+          `${resources.join(', ')} ${tags.map((t) => `${t.Key}=${t.Value}`).join(' ')}`,
+        );
+        break;
+      }
+      case 'ec2:DeregisterImage':
+        this.summary.ami.images.retired += 1;
+        this.line('yellow', 'DeregisterImage', String(input.ImageId));
+        break;
+      case 'ec2:DeleteSnapshot':
+        this.summary.ami.snapshotsDeleted += 1;
+        this.line('yellow', 'DeleteSnapshot', String(input.SnapshotId));
+        break;
       case 'sqs:SendMessage':
         this.line('dim', 'SQS', `wait handed over, next check in ${input.DelaySeconds} s`);
         break;
@@ -177,6 +293,7 @@ export class Timeline {
         'Notifications',
         `${s.notifications.info} info, ${s.notifications.warning} warning, ${s.notifications.critical} critical`,
       ],
+      ...this.amiRows(),
       ['Invocations', `${s.invocations} (${s.failedInvocations} failed and retried)`],
       ['AWS calls', `${s.awsCalls} (${s.throttled} throttled)`],
       ['Invariants', violations.length === 0 ? 'all hold' : `${violations.length} VIOLATED`],
@@ -186,10 +303,30 @@ export class Timeline {
     for (const v of violations) this.options.write(this.paint('red', `  ! ${v}`));
   }
 
+  /** The AMI refresh rows of the summary, when the run did any AMI work. */
+  private amiRows(): [string, string][] {
+    const { images, snapshotsDeleted, versions, refreshes } = this.summary.ami;
+    const outcomes = Object.entries(refreshes.outcomes);
+    if (images.baked + images.available + versions.created + refreshes.started + outcomes.length === 0) return [];
+    return [
+      [
+        'Images',
+        `${images.baked} baked, ${images.available} available, ${images.failed} failed, ${images.rejected} rejected, ${images.retired} retired (${snapshotsDeleted} snapshots deleted)`,
+      ],
+      ['Template versions', `${versions.created} created, default moved ${versions.defaultMoved} time(s)`],
+      [
+        'Instance refreshes',
+        `${refreshes.started} started, ${refreshes.checkpoints} checkpoint(s); ${
+          outcomes.map(([outcome, n]) => `${n} ${outcome}`).join(', ') || 'none ended'
+        }`,
+      ],
+    ];
+  }
+
   private line(style: Style, who: string, what: string): void {
     const elapsed = this.account.clock.now() - this.startedAt;
     const stamp = `T+${String(Math.floor(elapsed / 3_600_000)).padStart(2, '0')}:${String(Math.floor(elapsed / 60_000) % 60).padStart(2, '0')}:${String(Math.floor(elapsed / 1000) % 60).padStart(2, '0')}`;
-    this.options.write(`${this.paint('dim', stamp)}  ${this.paint(style, who.padEnd(24))} ${what}`);
+    this.options.write(`${this.paint('dim', stamp)}  ${this.paint(style, who.padEnd(27))} ${what}`);
   }
 
   private paint(style: Style, text: string): string {
