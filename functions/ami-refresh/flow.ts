@@ -525,6 +525,11 @@ export async function onRefreshEvent(event: RefreshEvent, deps: AmiRefreshDeps):
     ['Instance refresh', event.refreshId],
     ['Status', refresh.Status ?? '?'],
     ['Reason', refresh.StatusReason ?? '-'],
+    // After a rollback, StatusReason describes the rollback; why it rolled back is in RollbackDetails
+    // (Auto Scaling API reference, InstanceRefresh.RollbackDetails.RollbackReason).
+    ...(refresh.RollbackDetails?.RollbackReason
+      ? [['Rolled back because', refresh.RollbackDetails.RollbackReason] as [string, string]]
+      : []),
     ['Complete', `${refresh.PercentageComplete ?? 0}%`],
     ['Instances to update', String(refresh.InstancesToUpdate ?? '?')],
     ...(ours ? [['Launch template', `${ours.id} version ${ours.version}`] as [string, string]] : []),
@@ -581,7 +586,7 @@ export async function onRefreshEvent(event: RefreshEvent, deps: AmiRefreshDeps):
         severity: 'critical',
         kind: 'ami-refresh.refresh.failed',
         title: `Refresh of ${service.name} ${event.type.replace('-', ' ')}`,
-        summary: `${refresh.StatusReason ?? 'No reason given.'} The launch template's default version is unchanged${imageId ? `; image ${imageId} is rejected and will not be adopted again` : ''}.`,
+        summary: `${refresh.RollbackDetails?.RollbackReason ?? refresh.StatusReason ?? 'No reason given.'} The launch template's default version is unchanged${imageId ? `; image ${imageId} is rejected and will not be adopted again` : ''}.`,
         facts: [...facts, ['Image', imageId ?? 'unknown']],
       },
       mutations,

@@ -265,6 +265,34 @@ describe('refresh outcomes', () => {
     expect(notifier.sent[0]?.summary).toContain('Instances failed to pass health checks');
   });
 
+  it('on an automatic rollback, reports why it rolled back (RollbackDetails), not only that the rollback succeeded', async () => {
+    const { deps, notifier } = makeDeps(configWith(bakeSection));
+    autoScaling.on(DescribeInstanceRefreshesCommand).resolves({
+      InstanceRefreshes: [
+        {
+          InstanceRefreshId: 'c613620e-07e2-4ed2-a9e2-ef8258911ade',
+          Status: 'RollbackSuccessful',
+          StatusReason: 'The rollback completed successfully.',
+          RollbackDetails: {
+            RollbackReason: 'Automatic rollback: the CloudWatch alarm web-5xx went into the ALARM state.',
+          },
+          DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: TEMPLATE, Version: '5' } },
+        },
+      ],
+    });
+    ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: TEMPLATE, Versions: ['5'] }).resolves({
+      LaunchTemplateVersions: [{ VersionNumber: 5, LaunchTemplateData: { ImageId: NEW_IMAGE } }],
+    });
+
+    await makeRefreshEventHandler(deps)(refreshEvent('autoscaling-instance-refresh-rollback-succeeded'));
+
+    expect(notifier.sent[0]?.summary).toContain('the CloudWatch alarm web-5xx went into the ALARM state');
+    expect(notifier.sent[0]?.facts).toContainEqual([
+      'Rolled back because',
+      'Automatic rollback: the CloudWatch alarm web-5xx went into the ALARM state.',
+    ]);
+  });
+
   it('on success, makes the new version the default', async () => {
     const { deps, notifier } = makeDeps(configWith(bakeSection));
     refreshWith('Successful');
