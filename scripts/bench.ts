@@ -22,12 +22,15 @@
  *    needs (stated in scripts/bench/aws-calls.ts), per operation, with the reason for every extra call.
  * 4. Burst: each of --instances launched at once under Route 53's five requests per second, the first also scaled
  *    back to 0 (scripts/bench/burst.ts).
+ * 5. AMI refresh: the AWS calls of one AMI refresh of the example service, split by step (image event → version +
+ *    StartInstanceRefresh; the instance refresh events; retention), per operation (scripts/bench/ami-refresh.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config/load';
+import { type AmiRefreshResult, measureAmiRefresh } from './bench/ami-refresh';
 import { type CallsByEvent, measureCallsPerEvent } from './bench/aws-calls';
 import {
   BENCH_DIR,
@@ -84,6 +87,8 @@ export interface BenchJson {
     awsCalls: CallsByEvent[];
     /** One run per burst size; the first also scales back to 0 (`scaleIn`). */
     bursts: BurstResult[];
+    /** AWS calls of one AMI refresh of the example service, per step. */
+    amiRefresh: AmiRefreshResult;
   };
   wallMs: Record<string, number>;
 }
@@ -173,6 +178,9 @@ async function main(): Promise<void> {
     bursts.push(burst);
   }
 
+  const amiRefresh = await timed('amiRefresh', () => measureAmiRefresh(config, CONFIG_FILE));
+  printAmiRefresh(amiRefresh);
+
   timings.total = performance.now() - wallStart;
   if (values.json) {
     const doc = benchJson({
@@ -184,6 +192,7 @@ async function main(): Promise<void> {
       coldStarts,
       calls,
       bursts,
+      amiRefresh,
       wallMs: timings,
     });
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -192,7 +201,7 @@ async function main(): Promise<void> {
   const resultsFile = join(BENCH_DIR, 'results.json');
   writeFileSync(
     resultsFile,
-    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs, packaged, sizes, coldStarts, calls, bursts, wallMs: timings }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs, packaged, sizes, coldStarts, calls, bursts, amiRefresh, wallMs: timings }, null, 2)}\n`,
   );
   write();
   write(
@@ -214,6 +223,7 @@ function benchJson(m: {
   coldStarts: ColdStartRow[];
   calls: CallsByEvent[];
   bursts: BurstResult[];
+  amiRefresh: AmiRefreshResult;
   wallMs: Record<string, number>;
 }): BenchJson {
   const sizes = Object.fromEntries(
@@ -265,6 +275,7 @@ function benchJson(m: {
       coldStart,
       awsCalls: m.calls,
       bursts: m.bursts,
+      amiRefresh: m.amiRefresh,
     },
     wallMs: m.wallMs,
   };
@@ -384,6 +395,33 @@ function printCalls(events: CallsByEvent[]): void {
       ),
     );
   }
+}
+
+const STEP_LABELS: Record<AmiRefreshResult['steps'][number]['step'], string> = {
+  image: 'image event → version + StartInstanceRefresh',
+  refresh: 'instance refresh events',
+  retention: 'retention (in the Succeeded invocation)',
+};
+
+function printAmiRefresh(r: AmiRefreshResult): void {
+  heading(`5. AMI refresh of ${r.service}: AWS calls per step (simulated account call log)`);
+  write(
+    renderTable(
+      ['step', 'invocations', 'calls', 'per operation'],
+      r.steps.map((s) => [
+        STEP_LABELS[s.step],
+        s.invocations,
+        s.calls,
+        Object.entries(s.byOperation)
+          .map(([op, n]) => `${op.split(':')[1]} ${n}`)
+          .join(', '),
+      ]),
+      { alignRight: [1, 2] },
+    ),
+  );
+  write(
+    `${r.total} calls in all; refresh ${r.refreshStatus}, ${r.replaced} instances replaced, ${r.imagesRetired} old images retired, ${fixed(r.virtualSeconds, 0)} virtual s, ${int(r.wallMs)} ms wall. The lifecycle and DNS functions made ${r.lifecycleCalls} more calls for the replacements (section 3 has them per instance).`,
+  );
 }
 
 const perOperation = (ops: Record<string, number>) =>

@@ -6,6 +6,7 @@
  * code: they never call fleetpilot's helpers (functions/, shared/ other than the config's types), so a bug in a
  * helper cannot make the product and its invariant agree on a wrong answer.
  */
+import type { DescribeAutoScalingGroupsCommandOutput } from '@aws-sdk/client-auto-scaling';
 import type { FleetpilotConfig, ServiceConfig } from '../shared/config/schema';
 import type { SimAccount } from './account';
 import type { SimInstance } from './ec2';
@@ -159,12 +160,77 @@ export function everyFailureNotified({ account, lambda }: InvariantInput): strin
   return violations;
 }
 
+/**
+ * No image was deregistered while something used it: at the moment of each DeregisterImage, no instance launched from
+ * it was alive (launched and not yet terminated) and no group used a launch template version on it. A group's
+ * versions at a moment are rebuilt from its refreshes: the configuration it had before each refresh that later
+ * succeeded, else the one it has now, plus the desired one of any refresh active then. Versions are resolved to
+ * images through the account's launch templates (a version's data never changes).
+ *
+ * Approximated: an instance the account has forgotten (an hour after its termination) is not seen; `$Default` and
+ * `$Latest` resolve to what they name now.
+ */
+export function noImageInUseDeregistered({ account }: InvariantInput): string[] {
+  const violations: string[] = [];
+  const groups = account.autoscaling.view().map((g) => g.name);
+  const history = account.autoscaling.refreshes.history();
+  for (const { imageId, at } of account.ec2.images.deregistrations) {
+    const alive = account.ec2
+      .list()
+      .filter(
+        (i) => i.imageId === imageId && i.launchTime <= at && (i.terminatedAt === undefined || i.terminatedAt > at),
+      );
+    for (const instance of alive) {
+      violations.push(`${imageId} was deregistered at ${iso(at)} while ${instance.id} ran on it`);
+    }
+    for (const group of groups) {
+      const refreshes = history.filter((r) => r.groupName === group).sort((a, b) => a.startTime - b.startTime);
+      const laterSuccess = refreshes.find((r) => r.status === 'Successful' && (r.endTime ?? Infinity) > at);
+      const used = [laterSuccess?.previous ?? currentTemplate(account, group)];
+      for (const r of refreshes) {
+        if (r.desired && r.startTime <= at && (r.endTime === undefined || r.endTime > at)) used.push(r.desired);
+      }
+      for (const spec of used) {
+        if (spec && imageOfVersion(account, spec.id, spec.version) === imageId) {
+          violations.push(
+            `${imageId} was deregistered at ${iso(at)} while ${group} used ${spec.id} version ${spec.version} on it`,
+          );
+        }
+      }
+    }
+  }
+  return violations;
+}
+
+/**
+ * During every instance refresh the group kept at least MinHealthyPercentage of its desired capacity (rounded up)
+ * healthy (Auto Scaling API reference, RefreshPreferences.MinHealthyPercentage), checked on the lowest healthy count
+ * the refresh saw. A batch is at least one instance (user guide, "How an instance refresh works": at 100 % the
+ * refresh replaces one instance at a time), so the floor is never above desired − 1.
+ */
+export function refreshKeptMinHealthy({ account }: InvariantInput): string[] {
+  const violations: string[] = [];
+  for (const refresh of account.autoscaling.refreshes.history()) {
+    const low = refresh.lowestHealthy;
+    if (!low) continue;
+    const floor = Math.min(Math.ceil((low.desired * refresh.minHealthyPercentage) / 100), Math.max(0, low.desired - 1));
+    if (low.healthy < floor) {
+      violations.push(
+        `refresh ${refresh.id} of ${refresh.groupName} had ${low.healthy} healthy of ${low.desired} at ${iso(low.at)} (${low.phase}), below MinHealthyPercentage ${refresh.minHealthyPercentage} (at least ${floor})`,
+      );
+    }
+  }
+  return violations;
+}
+
 export const invariants = {
   everyActionCompletedOnce,
   noRecordForGoneInstances,
   everyInServiceInstanceRegisteredAndNamed,
   noTargetForGoneInstances,
   everyFailureNotified,
+  noImageInUseDeregistered,
+  refreshKeptMinHealthy,
 } as const;
 
 export function checkInvariants(input: InvariantInput): string[] {
@@ -227,6 +293,25 @@ function nameShape(pattern: string, service: ServiceConfig): RegExp {
     })
     .join('');
   return new RegExp(`^${body}$`);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The launch template and version a group uses now (DescribeAutoScalingGroups of the simulated account). */
+function currentTemplate(account: SimAccount, group: string): { id: string; version: string } | undefined {
+  const describe = account.autoscaling.operationHandler('DescribeAutoScalingGroups');
+  const out = describe?.({ AutoScalingGroupNames: [group] }) as DescribeAutoScalingGroupsCommandOutput | undefined;
+  const spec = out?.AutoScalingGroups?.[0]?.LaunchTemplate;
+  return spec?.LaunchTemplateId ? { id: spec.LaunchTemplateId, version: spec.Version ?? '$Default' } : undefined;
+}
+
+/** The image a launch template version names, read from the template itself; undefined if there is none. */
+function imageOfVersion(account: SimAccount, templateId: string, version: string): string | undefined {
+  const template = account.ec2.launchTemplates.byId(templateId);
+  if (!template) return undefined;
+  const number =
+    version === '$Default' ? template.defaultVersion : version === '$Latest' ? template.latestVersion : Number(version);
+  return template.versions.get(number)?.data.ImageId;
 }
 
 const normaliseName = (name: string) => name.toLowerCase().replace(/\.$/, '');

@@ -521,15 +521,14 @@ export async function onRefreshEvent(event: RefreshEvent, deps: AmiRefreshDeps):
   const ours =
     desired.id !== undefined && desired.version !== undefined && /^\d+$/.test(desired.version) ? desired : undefined;
   const base = { service: service.name, group: service.autoScalingGroup, correlationId: event.eventId };
+  const rollbackReason = refresh.RollbackDetails?.RollbackReason;
   const facts: [string, string][] = [
     ['Instance refresh', event.refreshId],
     ['Status', refresh.Status ?? '?'],
     ['Reason', refresh.StatusReason ?? '-'],
-    // After a rollback, StatusReason describes the rollback; why it rolled back is in RollbackDetails
-    // (Auto Scaling API reference, InstanceRefresh.RollbackDetails.RollbackReason).
-    ...(refresh.RollbackDetails?.RollbackReason
-      ? [['Rolled back because', refresh.RollbackDetails.RollbackReason] as [string, string]]
-      : []),
+    // After a rollback, StatusReason describes the rollback; why it rolled back is in RollbackDetails (Auto Scaling
+    // API reference, RollbackDetails.RollbackReason).
+    ...(rollbackReason ? [['Rollback reason', rollbackReason] as [string, string]] : []),
     ['Complete', `${refresh.PercentageComplete ?? 0}%`],
     ['Instances to update', String(refresh.InstancesToUpdate ?? '?')],
     ...(ours ? [['Launch template', `${ours.id} version ${ours.version}`] as [string, string]] : []),
@@ -586,7 +585,7 @@ export async function onRefreshEvent(event: RefreshEvent, deps: AmiRefreshDeps):
         severity: 'critical',
         kind: 'ami-refresh.refresh.failed',
         title: `Refresh of ${service.name} ${event.type.replace('-', ' ')}`,
-        summary: `${refresh.RollbackDetails?.RollbackReason ?? refresh.StatusReason ?? 'No reason given.'} The launch template's default version is unchanged${imageId ? `; image ${imageId} is rejected and will not be adopted again` : ''}.`,
+        summary: `${rollbackReason ? `Rolled back: ${rollbackReason} ` : ''}${refresh.StatusReason ?? 'No reason given.'} The launch template's default version is unchanged${imageId ? `; image ${imageId} is rejected and will not be adopted again` : ''}.`,
         facts: [...facts, ['Image', imageId ?? 'unknown']],
       },
       mutations,

@@ -111,6 +111,29 @@ interface SimRefresh {
   bakeUntil?: number;
   rollback?: { reason: string; startTime: number; percentage: number; remaining: number };
   timer?: TimerHandle;
+  /** The fewest healthy instances seen at a progress check while the refresh was active, with the desired capacity. */
+  lowestHealthy?: HealthySample;
+}
+
+/** How many of the group's instances were healthy (by the group's health check) at one progress check. */
+export interface HealthySample {
+  healthy: number;
+  desired: number;
+  at: number;
+  phase: 'refresh' | 'rollback';
+}
+
+/** What a refresh did, for invariants: its span, configurations, MinHealthyPercentage and lowest healthy count. */
+export interface RefreshRecord {
+  id: string;
+  groupName: string;
+  status: InstanceRefreshStatus;
+  startTime: number;
+  endTime?: number;
+  minHealthyPercentage: number;
+  previous: { id: string; version: string };
+  desired?: { id: string; version: string };
+  lowestHealthy?: HealthySample;
 }
 
 export class InstanceRefreshes {
@@ -138,6 +161,24 @@ export class InstanceRefreshes {
       groupName: refresh.groupName,
       status: refresh.status,
       percentage: refresh.percentage,
+    }));
+  }
+
+  /**
+   * Every refresh with what the invariants need; `lowestHealthy` is sampled at each progress check (every `tickMs`),
+   * so a dip shorter than a check can go unseen.
+   */
+  history(): RefreshRecord[] {
+    return this.refreshes.map((refresh) => ({
+      id: refresh.id,
+      groupName: refresh.groupName,
+      status: refresh.status,
+      startTime: refresh.startTime,
+      ...(refresh.endTime !== undefined ? { endTime: refresh.endTime } : {}),
+      minHealthyPercentage: refresh.prefs.minHealthy,
+      previous: { id: refresh.previous.id, version: refresh.previous.version },
+      ...(refresh.desired ? { desired: { id: refresh.desired.id, version: refresh.desired.version } } : {}),
+      ...(refresh.lowestHealthy ? { lowestHealthy: { ...refresh.lowestHealthy } } : {}),
     }));
   }
 
@@ -254,6 +295,7 @@ export class InstanceRefreshes {
       group.launchOverride = refresh.desired;
       this.emit(group, refresh, 'EC2 Auto Scaling Instance Refresh Started');
     }
+    this.sampleHealthy(group, refresh, now);
     if (refresh.status === 'Baking') {
       if (now >= (refresh.bakeUntil ?? now)) this.succeed(group, refresh);
       return;
@@ -322,6 +364,13 @@ export class InstanceRefreshes {
     }
     if (progress.inFlight > 0) return;
     this.replaceBatch(group, refresh, progress.oldLeft);
+  }
+
+  private sampleHealthy(group: SimGroup, refresh: SimRefresh, now: number): void {
+    const healthy = this.groups.activeMembers(group).filter((member) => this.groups.isHealthy(group, member)).length;
+    if (refresh.lowestHealthy === undefined || healthy < refresh.lowestHealthy.healthy) {
+      refresh.lowestHealthy = { healthy, desired: group.desired, at: now, phase: refresh.phase };
+    }
   }
 
   /** Where the current phase stands: replaced and updated, in flight, old ones left, a new one that failed. */

@@ -119,6 +119,8 @@ export class Ec2Images {
   private readonly apps = new Map<string, AppBehaviour>();
   private readonly failures: string[] = [];
   private readonly timing: Required<ImageTiming>;
+  /** Every DeregisterImage that succeeded, with its virtual time; kept after the image itself is forgotten. */
+  readonly deregistrations: Array<{ imageId: string; at: number }> = [];
 
   constructor(
     private readonly ctx: SimContext,
@@ -295,6 +297,7 @@ export class Ec2Images {
     if (image.ownerId !== this.ctx.accountId) throw ec2Error('AuthFailure', `Not authorized for image:${id}`);
     image.state = 'deregistered';
     image.deregisteredAt = this.ctx.now();
+    this.deregistrations.push({ imageId: id, at: image.deregisteredAt });
     this.emit(image, this.ctx.ids.uuid(), '');
     this.ctx.schedule(this.timing.deregisteredVisibleMs, () => this.images.delete(id));
     const results = input.DeleteAssociatedSnapshots

@@ -288,7 +288,7 @@ describe('refresh outcomes', () => {
 
     expect(notifier.sent[0]?.summary).toContain('the CloudWatch alarm web-5xx went into the ALARM state');
     expect(notifier.sent[0]?.facts).toContainEqual([
-      'Rolled back because',
+      'Rollback reason',
       'Automatic rollback: the CloudWatch alarm web-5xx went into the ALARM state.',
     ]);
   });
