@@ -45,6 +45,9 @@ import type { AmiRefreshConfig, RefreshConfig } from './config';
 import type { ImageEvent, RefreshEvent } from './events';
 import { type AmiNotice, report } from './report';
 
+/** How fleetpilot marks the launch template versions it creates (and recognises its own refreshes by). */
+const VERSION_DESCRIPTION_PREFIX = 'fleetpilot:';
+
 export const TAG = {
   service: 'fleetpilot:service',
   source: 'fleetpilot:source',
@@ -370,7 +373,7 @@ export async function startRefresh(request: StartRequest, deps: AmiRefreshDeps):
           new CreateLaunchTemplateVersionCommand({
             LaunchTemplateId: templateId,
             SourceVersion: String(source.VersionNumber),
-            VersionDescription: `fleetpilot: ${service.name} on ${imageId}`,
+            VersionDescription: `${VERSION_DESCRIPTION_PREFIX} ${service.name} on ${imageId}`,
             LaunchTemplateData: { ImageId: imageId },
           }),
         ),
@@ -518,8 +521,14 @@ export async function onRefreshEvent(event: RefreshEvent, deps: AmiRefreshDeps):
   if (!refresh) return { status: 'ignored', reason: `refresh ${event.refreshId} not found in ${event.groupName}` };
   const mutations = mutationsFor(deps, service);
   const desired = desiredVersion(refresh);
-  const ours =
+  const numbered =
     desired.id !== undefined && desired.version !== undefined && /^\d+$/.test(desired.version) ? desired : undefined;
+  // fleetpilot's own refresh: its numbered version is one fleetpilot created (VersionDescription "fleetpilot: …").
+  // A refresh someone started by hand is reported, but its outcome neither moves the default nor rejects an image.
+  const desiredData =
+    numbered?.id && numbered.version ? await resolveVersion(deps, numbered.id, numbered.version) : undefined;
+  const ours =
+    numbered && desiredData?.VersionDescription?.startsWith(VERSION_DESCRIPTION_PREFIX) ? numbered : undefined;
   const base = { service: service.name, group: service.autoScalingGroup, correlationId: event.eventId };
   const rollbackReason = refresh.RollbackDetails?.RollbackReason;
   const facts: [string, string][] = [
@@ -545,6 +554,11 @@ export async function onRefreshEvent(event: RefreshEvent, deps: AmiRefreshDeps):
   if (event.type === 'succeeded' && refresh.Status === 'Successful') {
     if (ours?.id && ours.version) {
       const { id, version } = ours;
+      // A repeated Succeeded event (EventBridge delivers at least once) finds the default already moved: silent.
+      const current = await resolveVersion(deps, id, '$Default');
+      if (current?.VersionNumber === Number(version)) {
+        return { status: 'ignored', reason: `version ${version} of ${id} is already the default (a repeated event)` };
+      }
       await mutations.run(`ModifyLaunchTemplate ${id} DefaultVersion ${version}`, () =>
         ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: version })),
       );
@@ -568,10 +582,7 @@ export async function onRefreshEvent(event: RefreshEvent, deps: AmiRefreshDeps):
   }
 
   if (OUTCOME_FAILED.has(event.type)) {
-    let imageId: string | undefined;
-    if (ours?.id && ours.version) {
-      imageId = (await resolveVersion(deps, ours.id, ours.version))?.LaunchTemplateData?.ImageId;
-    }
+    const imageId = ours ? desiredData?.LaunchTemplateData?.ImageId : undefined;
     if (imageId) {
       const id = imageId;
       await mutations.run(`CreateTags ${TAG.rejected}=true on ${id}`, () =>

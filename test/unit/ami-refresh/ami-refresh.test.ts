@@ -43,6 +43,8 @@ const refreshEvent = (name: string) => {
   e.detail.AutoScalingGroupName = GROUP;
   return e;
 };
+/** How fleetpilot describes the launch template versions it creates. */
+const OURS = `fleetpilot: web on ${NEW_IMAGE}`;
 const kinds = (sent: { kind: string }[]) => sent.map((n) => n.kind);
 
 beforeEach(() => {
@@ -117,7 +119,9 @@ describe('an available image', () => {
     groupOnVersion4();
     ourImage();
     ec2.on(DescribeLaunchTemplateVersionsCommand, { Filters: [{ Name: 'image-id', Values: [NEW_IMAGE] }] }).resolves({
-      LaunchTemplateVersions: [{ VersionNumber: 5, LaunchTemplateData: { ImageId: NEW_IMAGE } }],
+      LaunchTemplateVersions: [
+        { VersionNumber: 5, VersionDescription: OURS, LaunchTemplateData: { ImageId: NEW_IMAGE } },
+      ],
     });
     autoScaling.on(DescribeInstanceRefreshesCommand).resolves({
       InstanceRefreshes: [
@@ -233,6 +237,17 @@ describe('a failed image', () => {
 });
 
 describe('refresh outcomes', () => {
+  /** fleetpilot created version 5 (its description says so); the default is still version 4. */
+  const templateVersions = (description = OURS, defaultVersion = 4) => {
+    ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: TEMPLATE, Versions: ['5'] }).resolves({
+      LaunchTemplateVersions: [
+        { VersionNumber: 5, VersionDescription: description, LaunchTemplateData: { ImageId: NEW_IMAGE } },
+      ],
+    });
+    ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: TEMPLATE, Versions: ['$Default'] }).resolves({
+      LaunchTemplateVersions: [{ VersionNumber: defaultVersion }],
+    });
+  };
   const refreshWith = (status: string) =>
     autoScaling.on(DescribeInstanceRefreshesCommand).resolves({
       InstanceRefreshes: [
@@ -251,7 +266,9 @@ describe('refresh outcomes', () => {
     const { deps, notifier } = makeDeps(configWith(bakeSection));
     refreshWith('RollbackSuccessful');
     ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: TEMPLATE, Versions: ['5'] }).resolves({
-      LaunchTemplateVersions: [{ VersionNumber: 5, LaunchTemplateData: { ImageId: NEW_IMAGE } }],
+      LaunchTemplateVersions: [
+        { VersionNumber: 5, VersionDescription: OURS, LaunchTemplateData: { ImageId: NEW_IMAGE } },
+      ],
     });
 
     await makeRefreshEventHandler(deps)(refreshEvent('autoscaling-instance-refresh-rollback-succeeded'));
@@ -281,7 +298,9 @@ describe('refresh outcomes', () => {
       ],
     });
     ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: TEMPLATE, Versions: ['5'] }).resolves({
-      LaunchTemplateVersions: [{ VersionNumber: 5, LaunchTemplateData: { ImageId: NEW_IMAGE } }],
+      LaunchTemplateVersions: [
+        { VersionNumber: 5, VersionDescription: OURS, LaunchTemplateData: { ImageId: NEW_IMAGE } },
+      ],
     });
 
     await makeRefreshEventHandler(deps)(refreshEvent('autoscaling-instance-refresh-rollback-succeeded'));
@@ -296,6 +315,7 @@ describe('refresh outcomes', () => {
   it('on success, makes the new version the default', async () => {
     const { deps, notifier } = makeDeps(configWith(bakeSection));
     refreshWith('Successful');
+    templateVersions();
     ec2.on(DescribeImagesCommand).resolves({ Images: [] });
 
     await makeRefreshEventHandler(deps)(refreshEvent('autoscaling-instance-refresh-succeeded'));
@@ -307,9 +327,34 @@ describe('refresh outcomes', () => {
     expect(kinds(notifier.sent)).toEqual(['ami-refresh.refresh.succeeded']);
   });
 
+  it('stays silent on a repeated Succeeded event: the default already names the new version', async () => {
+    const { deps, notifier } = makeDeps(configWith(bakeSection));
+    refreshWith('Successful');
+    templateVersions(OURS, 5);
+
+    const result = await makeRefreshEventHandler(deps)(refreshEvent('autoscaling-instance-refresh-succeeded'));
+
+    expect(result).toMatchObject({ status: 'ignored' });
+    expect(ec2).not.toHaveReceivedCommand(ModifyLaunchTemplateCommand);
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it('reports the outcome of a refresh started by hand, but neither moves the default nor rejects its image', async () => {
+    const { deps, notifier } = makeDeps(configWith(bakeSection));
+    refreshWith('RollbackSuccessful');
+    templateVersions('a version someone made in the console');
+
+    await makeRefreshEventHandler(deps)(refreshEvent('autoscaling-instance-refresh-rollback-succeeded'));
+
+    expect(ec2).not.toHaveReceivedCommand(CreateTagsCommand);
+    expect(ec2).not.toHaveReceivedCommand(ModifyLaunchTemplateCommand);
+    expect(kinds(notifier.sent)).toEqual(['ami-refresh.refresh.failed']);
+  });
+
   it('reports a checkpoint with the refresh state Auto Scaling gives, changing nothing', async () => {
     const { deps, notifier } = makeDeps(configWith(bakeSection));
     refreshWith('InProgress');
+    templateVersions();
 
     await makeRefreshEventHandler(deps)(refreshEvent('autoscaling-instance-refresh-checkpoint-reached'));
 
