@@ -4,8 +4,8 @@
  * account build them with their own deps.
  */
 import * as z from 'zod';
-import { makeContinuationHandler, type Received } from '../../shared/continuation/dispatch';
-import { EventValidationError, formatIssuePath, isTransient } from '../../shared/errors';
+import { makeContinuationHandler, payloadOf, type Received } from '../../shared/continuation/dispatch';
+import { EventValidationError, isTransient } from '../../shared/errors';
 import { notifySafely } from '../../shared/notify/notifier';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import type { AmiRefreshClients } from './clients';
@@ -74,19 +74,12 @@ export function makeAmiResumeHandler(deps: Deps) {
 async function resumeStarts(received: readonly Received[], deps: Deps): Promise<string[]> {
   const failed: string[] = [];
   for (const r of received) {
-    const parsed = startPayloadSchema.safeParse(r.envelope.payload);
-    if (!parsed.success) {
-      await rejected(
-        deps,
-        new EventValidationError(
-          'continuation message',
-          parsed.error.issues.map((i) => `payload.${formatIssuePath(i.path)}: ${i.message}`),
-        ),
-        r.messageId,
-      );
+    const payload = payloadOf(r, startPayloadSchema);
+    if (payload instanceof EventValidationError) {
+      await rejected(deps, payload, r.messageId);
       continue;
     }
-    const { service: name, imageId, correlationId, waits } = parsed.data;
+    const { service: name, imageId, correlationId, waits } = payload;
     const service = managedServices(deps.config).find((s) => s.name === name);
     if (!service) {
       deps.log.warn('ignored a waiting start of a service without amiRefresh', { service: name });

@@ -5,9 +5,9 @@
  */
 import type { Context } from 'aws-lambda';
 import { serviceForGroup } from '../../shared/config/load';
-import { makeContinuationHandler, type Received } from '../../shared/continuation/dispatch';
+import { makeContinuationHandler, payloadOf, type Received } from '../../shared/continuation/dispatch';
 import { envelope, sendContinuations } from '../../shared/continuation/envelope';
-import { EventValidationError, formatIssuePath, isTransient } from '../../shared/errors';
+import { EventValidationError, isTransient } from '../../shared/errors';
 import { withCorrelation } from '../../shared/log/logger';
 import { type Notification, notifySafely } from '../../shared/notify/notifier';
 import { budgetFrom } from '../../shared/runtime/clock';
@@ -117,27 +117,20 @@ async function resume(
   const batch: Incoming[] = [];
   const ids: string[] = [];
   for (const r of received) {
-    const parsed = progressSchema.safeParse(r.envelope.payload);
-    if (!parsed.success) {
-      await reject(
-        deps,
-        new EventValidationError(
-          'continuation message',
-          parsed.error.issues.map((i) => `payload.${formatIssuePath(i.path)}: ${i.message}`),
-        ),
-        r.messageId,
-      );
+    const payload = payloadOf(r, progressSchema);
+    if (payload instanceof EventValidationError) {
+      await reject(deps, payload, r.messageId);
       continue;
     }
-    const service = serviceForGroup(deps.config, parsed.data.action.groupName);
+    const service = serviceForGroup(deps.config, payload.action.groupName);
     if (!service) {
       deps.log.warn('ignored a continuation for a group that is not in the config', {
-        asg: parsed.data.action.groupName,
+        asg: payload.action.groupName,
       });
       continue;
     }
     batch.push({
-      progress: parsed.data,
+      progress: payload,
       service,
       hops: r.envelope.hops,
       retries: r.envelope.retries,

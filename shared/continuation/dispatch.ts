@@ -6,7 +6,8 @@
  * back (ReportBatchItemFailures: SQS redelivers them after the visibility timeout).
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import { EventValidationError } from '../errors';
+import type * as z from 'zod';
+import { EventValidationError, formatIssuePath } from '../errors';
 import { type Envelope, parseEnvelope } from './envelope';
 
 const MAX_MESSAGE_ID = 128;
@@ -62,4 +63,17 @@ export function makeContinuationHandler(ports: DispatchPorts) {
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
+}
+
+/**
+ * A received envelope's payload, checked against the schema of the capability that continues it. A payload that does
+ * not match is an EventValidationError naming each field (`payload.<path>`), to be rejected once like the rest.
+ */
+export function payloadOf<T>(received: Received, schema: z.ZodType<T>): T | EventValidationError {
+  const parsed = schema.safeParse(received.envelope.payload);
+  if (parsed.success) return parsed.data;
+  return new EventValidationError(
+    'continuation message',
+    parsed.error.issues.map((i) => `payload.${formatIssuePath(i.path)}: ${i.message}`),
+  );
 }
