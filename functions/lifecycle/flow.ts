@@ -1,3 +1,24 @@
+/**
+ * The lifecycle core (this file runs a batch through the steps in launch.ts and terminate.ts, with the working
+ * parts in work.ts). It takes a batch of lifecycle actions (one from an EventBridge event, or many from the
+ * continuation queue), moves each as far as it can with reads shared across the batch, and parks the rest in the
+ * continuation queue with the delay its next look needs. It never sleeps and never sees a Lambda event; it takes its
+ * AWS clients, clock, notifier and caches as arguments.
+ *
+ * Shared per batch: one DescribeAutoScalingInstances per 50 new actions (the guard), one DescribeInstances for the
+ * instances waiting to run, one RegisterTargets / DeregisterTargets / DescribeTargetHealth per target group, one
+ * SendMessageBatch per ten parked actions, one notification per kind and service. Per action: CreateTags (the
+ * remembered records), CompleteLifecycleAction, and heartbeats when a wait is long.
+ *
+ * Launch:    guard → (warm pool: CONTINUE) → running? → register → healthy? (no look before the target group's
+ *            healthy threshold can have passed) → tag + ask the Route 53 writer to UPSERT → the writer's answer →
+ *            CONTINUE. Past a deadline, or on an error retrying cannot fix: deregister, delete records, ABANDON, alert.
+ * Terminate: guard (stale after root-volume replacement; group checked) → deregister → ask the writer to DELETE the
+ *            remembered values → the writer's answer → drained? (back-off) → CONTINUE.
+ *
+ * Throttling and 5xx are retried by the SDK (shared/aws/clients.ts), then continued later through the queue with
+ * back-off and a per-instance spread, and only then rethrown to Lambda.
+ */
 import { isDryRun } from '../../shared/config/load';
 import { type Outgoing, sendContinuations } from '../../shared/continuation/envelope';
 import { requestDnsChanges } from '../../shared/dns/request';

@@ -1,3 +1,7 @@
+/**
+ * The launch steps of the lifecycle core, each for all the batch's actions in that phase: guard → running? →
+ * register → healthy? → heartbeat, tag, ask the writer → CONTINUE; or deregister, delete, ABANDON, alert.
+ */
 import { isTransient, LifecycleFailedError } from '../../shared/errors';
 import type { Budget } from '../../shared/runtime/clock';
 import { recordsFor, rememberRecords } from './dns';

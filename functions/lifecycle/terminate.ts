@@ -1,3 +1,7 @@
+/**
+ * The terminate steps of the lifecycle core: guard → deregister → ask the writer to DELETE the remembered values →
+ * drained? (back-off) → CONTINUE; a failure reports and lets the instance go.
+ */
 import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
 import { LifecycleFailedError } from '../../shared/errors';
 import { decodeRecordTags, mergeRecords, recordsFor } from './dns';
