@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { makeContinuationHandler, payloadOf, type Received } from '../../shared/continuation/dispatch';
 import { EventValidationError, isTransient } from '../../shared/errors';
 import { notifySafely } from '../../shared/notify/notifier';
+import { eventIdOf, reportRejectedEvent } from '../../shared/notify/rejection';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import type { AmiRefreshClients } from './clients';
 import { parseImageEvent, parseRefreshEvent, parseRequest } from './events';
@@ -117,8 +118,8 @@ function guarded(deps: Deps, step: (event: unknown) => Promise<StepResult>) {
       deps.log.info('AMI refresh step handled', { result });
       return result;
     } catch (error) {
-      if (error instanceof EventValidationError) return rejected(deps, error, idOf(event));
-      await retrying(deps, error, idOf(event));
+      if (error instanceof EventValidationError) return rejected(deps, error, eventIdOf(event));
+      await retrying(deps, error, eventIdOf(event));
       throw error;
     }
   };
@@ -139,20 +140,12 @@ async function retrying(deps: Deps, error: unknown, correlationId: string, servi
 }
 
 async function rejected(deps: Deps, error: EventValidationError, correlationId: string): Promise<AmiHandlerResult> {
-  deps.log.error('rejected a malformed event; no AWS resource was changed', { error });
-  await notifySafely(deps.notifier, deps.log, {
-    severity: 'warning',
-    kind: 'ami-refresh.event.invalid' satisfies AmiRefreshKind,
-    title: `Malformed ${error.kind} ignored`,
-    summary: 'The event does not match the shape AWS documents, so fleetpilot changed nothing.',
-    facts: error.issues.map((issue, i): [string, string] => [`Problem ${i + 1}`, issue]),
-    links: [],
+  await reportRejectedEvent(
+    deps.notifier,
+    deps.log,
+    'ami-refresh.event.invalid' satisfies AmiRefreshKind,
+    error,
     correlationId,
-  });
+  );
   return { status: 'rejected', reason: error.message };
-}
-
-function idOf(event: unknown): string {
-  const id = (event as { id?: unknown } | null)?.id;
-  return typeof id === 'string' && id.length > 0 ? id.slice(0, 128) : 'unknown';
 }

@@ -10,6 +10,7 @@ import { envelope, sendContinuations } from '../../shared/continuation/envelope'
 import { EventValidationError, isTransient } from '../../shared/errors';
 import { withCorrelation } from '../../shared/log/logger';
 import { type Notification, notifySafely } from '../../shared/notify/notifier';
+import { eventIdOf, reportRejectedEvent } from '../../shared/notify/rejection';
 import { budgetFrom } from '../../shared/runtime/clock';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import { type Deployment, deadlineStart, parseLifecycleEvent } from './action';
@@ -40,7 +41,7 @@ export function makeLifecycleHandler(expected: 'launch' | 'terminate', deps: Dep
     try {
       parsed = parseLifecycleEvent(event, expected, deployment(deps, context));
     } catch (error) {
-      if (error instanceof EventValidationError) return reject(deps, error, idOf(event));
+      if (error instanceof EventValidationError) return reject(deps, error, eventIdOf(event));
       throw error;
     }
     if (parsed.kind === 'test-notification') {
@@ -203,23 +204,15 @@ function deployment(deps: Deps, context: LambdaContext): Deployment {
 }
 
 async function reject(deps: Deps, error: EventValidationError, correlationId: string): Promise<HandlerResult> {
-  deps.log.error('rejected a malformed event; no AWS resource was changed', { error });
-  await safeNotify(deps, {
-    severity: 'warning',
-    kind: 'lifecycle.event.invalid' satisfies LifecycleKind,
-    title: `Malformed ${error.kind} ignored`,
-    summary: 'The event does not match the shape AWS documents, so fleetpilot changed nothing.',
-    facts: error.issues.map((issue, i): [string, string] => [`Problem ${i + 1}`, issue]),
-    links: [],
+  await reportRejectedEvent(
+    deps.notifier,
+    deps.log,
+    'lifecycle.event.invalid' satisfies LifecycleKind,
+    error,
     correlationId,
-  });
+  );
   return { status: 'rejected', reason: error.message };
 }
 
 const safeNotify = (deps: Pick<Deps, 'notifier' | 'log'>, notification: Notification) =>
   notifySafely(deps.notifier, deps.log, notification);
-
-function idOf(event: unknown): string {
-  const id = (event as { id?: unknown } | null)?.id;
-  return typeof id === 'string' && id.length > 0 ? id.slice(0, 128) : 'unknown';
-}
