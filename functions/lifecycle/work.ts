@@ -69,7 +69,7 @@ export interface Work extends Incoming {
 }
 
 /** Consecutive retryable failures continued through the queue before the error goes to Lambda's retries. */
-export const MAX_QUEUED_RETRIES = 8;
+const MAX_QUEUED_RETRIES = 8;
 
 /**
  * Runs one stage for a group of works; an error of a shared call is the error of every work in the group. With
@@ -112,7 +112,7 @@ export function onError(w: Work, error: unknown, deps: LifecycleDeps): void {
 }
 
 /** Signals that the action stopped being pending while we were working on it. */
-export class ActionGoneError extends Error {
+class ActionGoneError extends Error {
   override readonly name = 'ActionGoneError';
 }
 
@@ -151,14 +151,14 @@ export async function perTargetGroup(
   }
 }
 
-export function byTargetGroup(ws: readonly Work[]): Map<string, Work[]> {
+function byTargetGroup(ws: readonly Work[]): Map<string, Work[]> {
   const groups = new Map<string, Work[]>();
   for (const w of ws) for (const arn of w.service.targetGroups) groups.set(arn, [...(groups.get(arn) ?? []), w]);
   return groups;
 }
 
 /** Works that share a dry-run setting share one call; each keeps its own record of what was done. */
-export function byMutations(ws: readonly Work[]): [Mutations, Work[]][] {
+function byMutations(ws: readonly Work[]): [Mutations, Work[]][] {
   const out: [Mutations, Work[]][] = [];
   for (const dryRun of [false, true]) {
     const members = ws.filter((w) => w.mutations.dryRun === dryRun);
@@ -181,7 +181,7 @@ export function byMutations(ws: readonly Work[]): [Mutations, Work[]][] {
   return out;
 }
 
-export async function sharedRun<T>(members: readonly Work[], description: string, call: () => Promise<T>) {
+async function sharedRun<T>(members: readonly Work[], description: string, call: () => Promise<T>) {
   const [first, ...rest] = members as [Work, ...Work[]];
   const result = await first.mutations.run(description, call);
   for (const w of rest) (w.mutations.dryRun ? w.mutations.skipped : w.mutations.done).push(description);
@@ -242,7 +242,7 @@ export function park(w: Work, deps: LifecycleDeps): Outgoing {
  * throttled instances would retry in lockstep; a hook also needs heartbeats while it waits. After
  * MAX_QUEUED_RETRIES the error goes to Lambda's retries and then the dead-letter queue.
  */
-export function retryLater(w: Work, error: unknown, deps: LifecycleDeps): void {
+function retryLater(w: Work, error: unknown, deps: LifecycleDeps): void {
   if (w.retries >= MAX_QUEUED_RETRIES) throw error;
   const base = Math.min(MAX_DELAY_S / 2, w.service.lifecycle.pollIntervalSeconds * 2 ** w.retries);
   const delayS = Math.round(base + base * spread(`${w.p.action.instanceId}:${w.retries}`));
