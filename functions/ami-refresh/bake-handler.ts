@@ -4,7 +4,8 @@
  */
 import { coldStartDeps } from '../../shared/runtime/deps';
 import { amiRefreshClientClasses } from './clients';
+import { amiRefreshConfig } from './config';
 import { makeBakeHandler } from './handlers';
 
 /** Manual or scheduled: bake a new image, or run retention, for one service. */
-export const handler = makeBakeHandler(coldStartDeps(amiRefreshClientClasses));
+export const handler = makeBakeHandler(coldStartDeps(amiRefreshClientClasses, amiRefreshConfig));

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, type EC2Client, type Tag } from '@aws-sdk/client-ec2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { isDryRun } from '../../shared/config/load';
+import { isDryRun } from '../../shared/config/lookup';
 import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
 import type { Notifier } from '../../shared/notify/notifier';
 import type { Clock } from '../../shared/runtime/clock';

@@ -4,7 +4,8 @@
  */
 import { coldStartDeps } from '../../shared/runtime/deps';
 import { amiRefreshClientClasses } from './clients';
+import { amiRefreshConfig } from './config';
 import { makeImageHandler } from './handlers';
 
 /** EventBridge: EC2 AMI State Change. */
-export const handler = makeImageHandler(coldStartDeps(amiRefreshClientClasses));
+export const handler = makeImageHandler(coldStartDeps(amiRefreshClientClasses, amiRefreshConfig));

@@ -4,7 +4,8 @@
  */
 import { coldStartDeps } from '../../shared/runtime/deps';
 import { amiRefreshClientClasses } from './clients';
+import { amiRefreshConfig } from './config';
 import { makeRefreshEventHandler } from './handlers';
 
 /** EventBridge: the instance refresh events of the configured groups. */
-export const handler = makeRefreshEventHandler(coldStartDeps(amiRefreshClientClasses));
+export const handler = makeRefreshEventHandler(coldStartDeps(amiRefreshClientClasses, amiRefreshConfig));

@@ -4,7 +4,8 @@
  */
 import { coldStartDeps } from '../../shared/runtime/deps';
 import { amiRefreshClientClasses } from './clients';
+import { amiRefreshConfig } from './config';
 import { makeAmiResumeHandler } from './handlers';
 
 /** SQS: the AMI refresh continuation queue (a start waiting for another refresh). */
-export const handler = makeAmiResumeHandler(coldStartDeps(amiRefreshClientClasses));
+export const handler = makeAmiResumeHandler(coldStartDeps(amiRefreshClientClasses, amiRefreshConfig));

@@ -19,7 +19,7 @@
  * Throttling and 5xx are retried by the SDK (shared/aws/clients.ts), then continued later through the queue with
  * back-off and a per-instance spread, and only then rethrown to Lambda.
  */
-import { isDryRun } from '../../shared/config/load';
+import { isDryRun } from '../../shared/config/lookup';
 import { type Outgoing, sendContinuations } from '../../shared/continuation/envelope';
 import { requestDnsChanges } from '../../shared/dns/request';
 import { isTransient } from '../../shared/errors';

@@ -4,7 +4,7 @@
  * tests and the simulated account build them with their own deps.
  */
 import type { Context } from 'aws-lambda';
-import { serviceForGroup } from '../../shared/config/load';
+import { serviceForGroup } from '../../shared/config/lookup';
 import { makeContinuationHandler, payloadOf, type Received } from '../../shared/continuation/dispatch';
 import { envelope, sendContinuations } from '../../shared/continuation/envelope';
 import { EventValidationError, isTransient } from '../../shared/errors';

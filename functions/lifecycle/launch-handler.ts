@@ -4,7 +4,8 @@
  */
 import { coldStartDeps } from '../../shared/runtime/deps';
 import { lifecycleClientClasses } from './clients';
+import { lifecycleConfig } from './config';
 import { makeLifecycleHandler } from './handlers';
 
 /** EventBridge: EC2 Instance-launch Lifecycle Action, for the groups in the config. */
-export const handler = makeLifecycleHandler('launch', coldStartDeps(lifecycleClientClasses));
+export const handler = makeLifecycleHandler('launch', coldStartDeps(lifecycleClientClasses, lifecycleConfig));

@@ -4,7 +4,8 @@
  */
 import { coldStartDeps } from '../../shared/runtime/deps';
 import { lifecycleClientClasses } from './clients';
+import { lifecycleConfig } from './config';
 import { makeResumeHandler } from './handlers';
 
 /** SQS: the continuation queue, where waits that outlast one invocation are handed over. */
-export const handler = makeResumeHandler(coldStartDeps(lifecycleClientClasses));
+export const handler = makeResumeHandler(coldStartDeps(lifecycleClientClasses, lifecycleConfig));

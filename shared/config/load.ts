@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { ConfigError, formatIssuePath } from '../errors';
-import { configSchema, type FleetpilotConfig, type ServiceConfig } from './schema';
+import { configSchema, type FleetpilotConfig } from './schema';
 
 /** Parses and validates YAML text. Errors name the file, the line, the path in the document and what was expected. */
 export function parseConfig(text: string, file: string): FleetpilotConfig {
@@ -57,16 +57,6 @@ export function loadConfig(file: string): FleetpilotConfig {
     throw new ConfigError(file, [`cannot read the file: ${(error as Error).message}`], { cause: error });
   }
   return parseConfig(text, file);
-}
-
-/** The service that manages an Auto Scaling group, or undefined when fleetpilot does not manage the group. */
-export function serviceForGroup(config: FleetpilotConfig, groupName: string): ServiceConfig | undefined {
-  return config.services.find((s) => s.autoScalingGroup === groupName);
-}
-
-/** Effective dry-run for a service: the service's own setting wins over the top-level one. */
-export function isDryRun(config: FleetpilotConfig, service: ServiceConfig): boolean {
-  return service.dryRun ?? config.dryRun;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { AwsClients, ClientClasses, ClientsFor } from '../aws/clients';
 import { createClients } from '../aws/clients';
 import { loadBundledConfig } from '../config/bundled';
 import type { FleetpilotConfig } from '../config/schema';
+import type { ConfigSection } from '../config/section';
 import { ConfigError } from '../errors';
 import { logger } from '../log/logger';
 import { createSnsNotifier, type Notifier } from '../notify/notifier';
@@ -40,16 +41,19 @@ export function forceDryRun(config: FleetpilotConfig): FleetpilotConfig {
 }
 
 /**
- * A deployed function's deps at cold start, with exactly the clients whose classes it passes, e.g.
- * `coldStartDeps({ ec2: EC2Client, sns: SNSClient })`. The config is the JSON written when packaging
- * (FLEETPILOT_CONFIG_FILE, see shared/config/bundled.ts).
+ * A deployed function's deps at cold start, with exactly the clients whose classes it passes and the config sections
+ * it reads, e.g. `coldStartDeps({ ec2: EC2Client, sns: SNSClient }, lifecycleConfig)`. The config is the JSON written
+ * when packaging (FLEETPILOT_CONFIG_FILE, see shared/config/bundled.ts); the base and `section` are validated again.
  */
 export function coldStartDeps<C extends ColdStartClasses>(
   classes: C,
+  section: ConfigSection,
   env: NodeJS.ProcessEnv = process.env,
 ): HandlerDeps<ClientsFor<C>> {
   // Relative to the package root: /var/task on Lambda (LAMBDA_TASK_ROOT), the repository when run locally.
-  const loaded = loadBundledConfig(resolve(env.LAMBDA_TASK_ROOT ?? '.', requiredEnv(env, 'FLEETPILOT_CONFIG_FILE')));
+  const loaded = loadBundledConfig(resolve(env.LAMBDA_TASK_ROOT ?? '.', requiredEnv(env, 'FLEETPILOT_CONFIG_FILE')), [
+    section,
+  ]);
   const config = env.FLEETPILOT_DRY_RUN === 'true' ? forceDryRun(loaded) : loaded;
   const clients = createClients(classes, { region: config.region });
   return {

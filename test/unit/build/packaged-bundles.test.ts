@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { listZip, readZipEntry, writeZip } from '../../../scripts/bench/zip';
 import { BUNDLED_CONFIG_FILE, parseBundledConfig } from '../../../shared/config/bundled';
+import { sections } from '../../../shared/config/schema';
 import { packagedConfig, REPO } from '../../template/template';
 
 const FUNCTIONS = {
@@ -62,9 +63,9 @@ describe.each(Object.entries(FUNCTIONS))('the package of %s', (fn, module) => {
 
   it('holds the ESM bundle, its source map and the config as JSON, nothing else', () => {
     expect([...files.keys()].sort()).toEqual([BUNDLED_CONFIG_FILE, `${module}.mjs`, `${module}.mjs.map`].sort());
-    expect(parseBundledConfig(files.get(BUNDLED_CONFIG_FILE)?.toString('utf8') ?? '', BUNDLED_CONFIG_FILE)).toEqual(
-      packagedConfig(),
-    );
+    expect(
+      parseBundledConfig(files.get(BUNDLED_CONFIG_FILE)?.toString('utf8') ?? '', BUNDLED_CONFIG_FILE, sections),
+    ).toEqual(packagedConfig());
   });
 
   it('bundles exactly the SDK clients its entry file names', () => {
@@ -81,6 +82,14 @@ describe.each(Object.entries(FUNCTIONS))('the package of %s', (fn, module) => {
     expect(sources.filter((s) => s.includes('node_modules/yaml/'))).toEqual([]);
     expect(sources.filter((s) => /node_modules\/zod\/.*\/locales\//.test(s) && !s.endsWith('/en.js'))).toEqual([]);
     expect(bundle?.length).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+  });
+
+  it("carries no other capability's config section, nor the list of them all", () => {
+    const capability = module.split('/')[1];
+    const sectionFiles = sources.filter((s) => /^functions\/[^/]+\/config\.ts$/.test(s));
+
+    expect(sources).not.toContain('shared/config/schema.ts');
+    expect(sectionFiles.filter((s) => s !== `functions/${capability}/config.ts`)).toEqual([]);
   });
 
   it('calls no require at run time (an ES module has none; serverless.yml sets no createRequire banner)', () => {

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { parseBundledConfig } from '../../../shared/config/bundled';
 import { loadConfig } from '../../../shared/config/load';
+import { sections } from '../../../shared/config/schema';
 import { ConfigError } from '../../../shared/errors';
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'fleetpilot.example.yml');
@@ -53,7 +54,7 @@ describe('parseBundledConfig (cold start)', () => {
     edit(json);
 
     // Act
-    const act = () => parseBundledConfig(JSON.stringify(json), FILE);
+    const act = () => parseBundledConfig(JSON.stringify(json), FILE, sections);
 
     // Assert
     expect(act).toThrow(ConfigError);
@@ -63,7 +64,7 @@ describe('parseBundledConfig (cold start)', () => {
 
   it('accepts what packaging wrote, hook names included', () => {
     // Act
-    const config = parseBundledConfig(JSON.stringify(exampleJson()), FILE);
+    const config = parseBundledConfig(JSON.stringify(exampleJson()), FILE, sections);
 
     // Assert
     expect(config.services[0]?.lifecycle.hooks).toEqual({

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { isDryRun, loadConfig, parseConfig, serviceForGroup } from '../../../shared/config/load';
+import { loadConfig, parseConfig } from '../../../shared/config/load';
+import { isDryRun, serviceForGroup } from '../../../shared/config/lookup';
 import { ConfigError } from '../../../shared/errors';
 
 const FILE = 'fleetpilot.test.yml';
