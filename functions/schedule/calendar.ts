@@ -8,7 +8,8 @@
  * spring-forward gap removes is skipped; a wall time the fall-back hour repeats runs once.
  */
 import type { Capacity, ScheduleConfig } from './config';
-import { formatWall, instantOf, localIso, WallCron, type WallTime, wallAt, wallDate, wallMillis } from './cron';
+import { formatWall, WallCron, type WallTime, wallAt, wallDate, wallMillis } from './cron-expression';
+import { instantOf, localIso } from './zone';
 
 export type CalendarInput = Pick<ScheduleConfig, 'timezone' | 'rules' | 'exceptions'>;
 

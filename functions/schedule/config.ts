@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { configSection } from '../../shared/config/section';
-import { CronExpressionError, isKnownZone, WallCron, wallAt, wallMillis } from './cron';
+import { CronExpressionError, isKnownZone, WallCron, wallAt, wallMillis } from './cron-expression';
 
 /** How far ahead a rule must fire at least once, or it is refused as one that never fires. */
 export const MUST_FIRE_WITHIN_YEARS = 5;

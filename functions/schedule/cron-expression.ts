@@ -1,6 +1,7 @@
 /**
- * EventBridge Scheduler cron expressions and time zones, read with libraries: croner parses the fields, luxon maps a
- * wall-clock time in an IANA zone to instants. Nothing here parses cron text by hand beyond splitting off the six
+ * EventBridge Scheduler cron expressions and time zones, read with libraries: croner parses the fields, the runtime's ICU (Intl)
+ * reads a zone's clock; luxon (zone.ts) maps wall times back to instants. Kept free of luxon: the config schema
+ * imports this file, and the config is in every function's bundle. Nothing here parses cron text by hand beyond splitting off the six
  * fields.
  *
  * Syntax (EventBridge user guide, "Cron expressions reference",
@@ -10,7 +11,6 @@
  * (alternativeWeekdays) and AWS's `0/15` steps (sloppyRanges).
  */
 import { Cron } from 'croner';
-import { DateTime } from 'luxon';
 
 export class CronExpressionError extends Error {
   override readonly name = 'CronExpressionError';
@@ -90,12 +90,6 @@ const wallOf = (d: Date): WallTime => ({
   minute: d.getUTCMinutes(),
 });
 
-/** The zone's clock at an instant. */
-export function wallAt(instant: Date, zone: string): WallTime {
-  const dt = DateTime.fromJSDate(instant, { zone });
-  return { year: dt.year, month: dt.month, day: dt.day, hour: dt.hour, minute: dt.minute };
-}
-
 /** `YYYY-MM-DDTHH:mm` of a wall time. */
 export function formatWall(w: WallTime): string {
   return new Date(wallMillis(w)).toISOString().slice(0, 16);
@@ -104,33 +98,33 @@ export function formatWall(w: WallTime): string {
 /** `YYYY-MM-DD` of a wall time (the local date exceptions are matched against). */
 export const wallDate = (w: WallTime) => formatWall(w).slice(0, 10);
 
-/**
- * The instant a wall time names in a zone: undefined when the clock skips it (spring-forward gap); the earlier one
- * when the clock shows it twice (fall-back), since Scheduler runs such a time once (Scheduler user guide,
- * "Schedule types", daylight saving time: https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html).
- * Which of the two instants Scheduler picks is not documented; fleetpilot takes the first.
- */
-export function instantOf(w: WallTime, zone: string): Date | undefined {
-  const asUtc = wallMillis(w);
-  const day = 86_400_000;
-  // Every offset the zone uses around this time; a wall time maps to (wall - offset) for whichever offset is in
-  // force then.
-  const offsets = new Set(
-    [asUtc - 2 * day, asUtc, asUtc + 2 * day].map((ms) => DateTime.fromMillis(ms, { zone }).offset),
-  );
-  const candidates = [...offsets]
-    .map((offset) => asUtc - offset * 60_000)
-    .filter((ms) => wallMillis(wallAt(new Date(ms), zone)) === asUtc)
-    .sort((a, b) => a - b);
-  return candidates[0] === undefined ? undefined : new Date(candidates[0]);
-}
-
-/** ISO 8601 with the zone's offset, e.g. 2026-03-29T08:00:00+02:00. */
-export function localIso(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone }).toISO({ suppressMilliseconds: true }) ?? instant.toISOString();
+/** The zone's clock at an instant, read with the runtime's ICU. */
+export function wallAt(instant: Date, zone: string): WallTime {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(instant);
+  const field = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  return {
+    year: field('year'),
+    month: field('month'),
+    day: field('day'),
+    hour: field('hour'),
+    minute: field('minute'),
+  };
 }
 
 /** Whether the runtime knows the IANA zone. */
 export function isKnownZone(zone: string): boolean {
-  return DateTime.local().setZone(zone).isValid;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
