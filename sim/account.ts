@@ -4,6 +4,7 @@
  * Create the virtual clock first (`createVirtualClock`), then `createSimAccount(stack)`, then
  * `attachSim(client, account)` for each real SDK client the code under test uses.
  */
+import { AcmService } from './acm';
 import { type AppBehaviour, AppControls } from './apps';
 import {
   type AutoScalingGroupSpec,
@@ -12,6 +13,7 @@ import {
   type HookResultRecord,
 } from './autoscaling';
 import type { VirtualClock } from './clock';
+import { CloudWatchService } from './cloudwatch';
 import { cloneData, isoSeconds, type ServiceName, type SimContext, type SimService, type TimerHandle } from './context';
 import {
   Ec2Service,
@@ -30,6 +32,7 @@ import { SeededRandom } from './random';
 import { type Route53Options, Route53Service, type ZoneSpec } from './route53';
 import { type PublishedMessage, SnsService } from './sns';
 import { type QueueSpec, SqsService } from './sqs';
+import { SsmService } from './ssm';
 
 export interface CallRecord {
   service: ServiceName;
@@ -94,6 +97,9 @@ export class SimAccount implements SimEndpoint {
   readonly route53: Route53Service;
   readonly sns: SnsService;
   readonly sqs: SqsService;
+  readonly acm: AcmService;
+  readonly cloudWatch: CloudWatchService;
+  readonly ssm: SsmService;
   readonly faults: Faults;
   readonly events: EventBus;
   private readonly services: Record<ServiceName, SimService>;
@@ -142,6 +148,9 @@ export class SimAccount implements SimEndpoint {
     this.route53 = new Route53Service(ctx, spec.zones ?? [], spec.route53);
     this.sns = new SnsService(ctx, spec.topics ?? []);
     this.sqs = new SqsService(ctx, spec.queues ?? []);
+    this.acm = new AcmService(ctx);
+    this.cloudWatch = new CloudWatchService(ctx);
+    this.ssm = new SsmService(ctx);
     this.faults = new Faults(faultDice, this.events);
     this.services = {
       ec2: this.ec2,
@@ -150,6 +159,9 @@ export class SimAccount implements SimEndpoint {
       route53: this.route53,
       sns: this.sns,
       sqs: this.sqs,
+      acm: this.acm,
+      cloudWatch: this.cloudWatch,
+      ssm: this.ssm,
     };
   }
 

@@ -10,12 +10,15 @@
  *   the others `InternalFailure` (500) / `ServiceUnavailable` (503) (the "Common Errors" page of each
  *   API reference); SNS `InternalErrorException` (500).
  */
+import { ACMServiceException, ThrottlingException as AcmThrottlingException } from '@aws-sdk/client-acm';
 import { AutoScalingServiceException } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2ServiceException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53ServiceException } from '@aws-sdk/client-route-53';
 import { InternalErrorException, SNSServiceException, ThrottledException } from '@aws-sdk/client-sns';
 import { RequestThrottled, SQSServiceException } from '@aws-sdk/client-sqs';
+import { SSMServiceException } from '@aws-sdk/client-ssm';
 import type { ServiceName } from './context';
 import { type ExceptionClass, SimulatedCrashError, serviceError } from './errors';
 import type { EventBus, EventDeliveryFaults } from './events';
@@ -67,6 +70,9 @@ const THROTTLE: Record<ServiceName, { ctor: ExceptionClass; code?: string; messa
   route53: { ctor: Route53ServiceException, code: 'Throttling', message: 'Rate exceeded', status: 400 },
   sns: { ctor: ThrottledException, message: 'Rate exceeded', status: 400 },
   sqs: { ctor: RequestThrottled, message: 'Rate exceeded', status: 400 },
+  acm: { ctor: AcmThrottlingException, message: 'Rate exceeded', status: 400 },
+  cloudWatch: { ctor: CloudWatchServiceException, code: 'Throttling', message: 'Rate exceeded', status: 400 },
+  ssm: { ctor: SSMServiceException, code: 'ThrottlingException', message: 'Rate exceeded', status: 400 },
 };
 
 const serverError = (service: ServiceName, status: 500 | 503): Error => {
@@ -88,6 +94,9 @@ const serverError = (service: ServiceName, status: 500 | 503): Error => {
     route53: Route53ServiceException,
     sns: SNSServiceException,
     sqs: SQSServiceException,
+    acm: ACMServiceException,
+    cloudWatch: CloudWatchServiceException,
+    ssm: SSMServiceException,
   }[service];
   return status === 500
     ? serviceError(ctor, {

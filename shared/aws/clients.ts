@@ -8,12 +8,15 @@
  * class itself (the imports below are types only, erased at build time), so a deployed function's bundle holds only
  * the clients its own entry file names.
  */
+import type { ACMClient } from '@aws-sdk/client-acm';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { AWS_SERVICES, type AwsServiceKey } from './services';
 
 /** Attempts per SDK call (first try included), for the standard and adaptive retry strategies. */
@@ -27,6 +30,9 @@ export interface AwsClients {
   route53: Route53Client;
   sns: SNSClient;
   sqs: SQSClient;
+  acm: ACMClient;
+  cloudWatch: CloudWatchClient;
+  ssm: SSMClient;
 }
 
 /** The settings this factory gives every client. */

@@ -32,6 +32,14 @@ export const AWS_SERVICES = {
   },
   sns: { sdkPackage: '@aws-sdk/client-sns', clientName: 'SNSClient', serviceId: 'SNS', iamPrefix: 'sns' },
   sqs: { sdkPackage: '@aws-sdk/client-sqs', clientName: 'SQSClient', serviceId: 'SQS', iamPrefix: 'sqs' },
+  acm: { sdkPackage: '@aws-sdk/client-acm', clientName: 'ACMClient', serviceId: 'ACM', iamPrefix: 'acm' },
+  cloudWatch: {
+    sdkPackage: '@aws-sdk/client-cloudwatch',
+    clientName: 'CloudWatchClient',
+    serviceId: 'CloudWatch',
+    iamPrefix: 'cloudwatch',
+  },
+  ssm: { sdkPackage: '@aws-sdk/client-ssm', clientName: 'SSMClient', serviceId: 'SSM', iamPrefix: 'ssm' },
 } as const;
 
 export type AwsServiceKey = keyof typeof AWS_SERVICES;

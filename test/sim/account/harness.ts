@@ -1,9 +1,12 @@
+import { ACMClient } from '@aws-sdk/client-acm';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsServiceKey } from '../../../shared/aws/services';
 import { attachSim, createSimAccount, createVirtualClock, type SimAccount, type StackSpec } from '../../../sim';
 import type { VirtualClock } from '../../../sim/clock';
@@ -22,6 +25,9 @@ export interface HarnessClients extends Record<AwsServiceKey, { middlewareStack:
   route53: Route53Client;
   sns: SNSClient;
   sqs: SQSClient;
+  acm: ACMClient;
+  cloudWatch: CloudWatchClient;
+  ssm: SSMClient;
 }
 
 export interface Harness extends HarnessClients {
@@ -45,6 +51,9 @@ export const startAccount = (
       route53: new Route53Client(config),
       sns: new SNSClient(config),
       sqs: new SQSClient(config),
+      acm: new ACMClient(config),
+      cloudWatch: new CloudWatchClient(config),
+      ssm: new SSMClient(config),
     };
     for (const client of Object.values(clients)) attachSim(client as SimPluggableClient<object, object>, account);
     return { ...clients, clock, account, done: () => clock.uninstall() };
