@@ -15,7 +15,7 @@ import { EXAMPLE_CONFIG } from '../deploy/config-file';
 import { MAX_PLAN_DAYS, PlanWindowError, planJson, planText, planWindow } from '../functions/schedule/plan';
 import { loadConfig } from '../shared/config/load';
 import { ConfigError } from '../shared/errors';
-import { terminalChart } from './plan/chart';
+import { terminalChart, wantsColour } from './plan/chart';
 import { planSvg } from './plan/svg';
 
 const USAGE = 'usage: npm run plan -- --service NAME --from YYYY-MM-DD --days N [--config FILE] [--json] [--svg FILE]';
@@ -80,7 +80,7 @@ function run(argv: string[]): void {
     console.log(JSON.stringify(planJson(plan)));
     return;
   }
-  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const colour = wantsColour(process.stdout.isTTY, process.env);
   const width = process.stdout.isTTY ? Math.max(24, Math.min(120, (process.stdout.columns ?? 100) - 6)) : 96;
   for (const line of planText(plan)) console.log(line);
   console.log('');

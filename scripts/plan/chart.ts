@@ -50,7 +50,7 @@ export interface ChartColumn {
   end: Date;
   /** The level in force at the end of the slice, so a change shows in the column that contains it. */
   capacity: Capacity;
-  /** Set on the column that contains a local midnight: the label of that day, e.g. "Sun 29". */
+  /** Set on the column that contains a local midnight: the label of that day, "Sun 29" (or "29 Mar" past 8 days). */
   day?: string;
   dst: boolean;
   skipped: number;
@@ -75,7 +75,7 @@ export function chartColumns(plan: Plan, width: number): ChartColumns {
     day.toMillis() < plan.to.getTime();
     day = day.plus({ days: 1 })
   ) {
-    midnights.push({ at: day.toMillis(), label: day.toFormat('ccc d') });
+    midnights.push({ at: day.toMillis(), label: day.toFormat(span > 8 * DAY ? 'd LLL' : 'ccc d') });
   }
   const columns: ChartColumn[] = [];
   for (let i = 0; i < count; i++) {
@@ -105,6 +105,11 @@ export function chartTop(capacities: Capacity[]): number {
   let top = 1;
   for (const c of capacities) top = Math.max(top, c.min ?? 0, c.max ?? 0, c.desired ?? 0);
   return top;
+}
+
+/** Colour only on a terminal, and not when NO_COLOR is set to a non-empty value (https://no-color.org). */
+export function wantsColour(isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
+  return isTTY === true && (env.NO_COLOR ?? '') === '';
 }
 
 export interface TerminalChartOptions {
@@ -181,7 +186,9 @@ export function terminalChart(plan: Plan, options: TerminalChartOptions): string
     const shown = rows === top || r === 0 || r === rows || r % 4 === 0;
     return (shown ? String(value) : '').padStart(gutter);
   };
-  const plot = grid.map((row, r) => `${label(r)} ┤${row.map((cell) => paint(cell.ch, cell.ink)).join('')}`).reverse();
+  const plot = grid
+    .map((row, r) => `${label(r)} ┤${row.map((cell) => paint(cell.ch, cell.ink)).join('')}`.trimEnd())
+    .reverse();
   const axis = columns.map((c) => (c.day !== undefined ? '┬' : '─')).join('');
   const days = columns.map(() => ' ');
   let free = 0;

@@ -3,7 +3,7 @@
  */
 import { scheduleSchema } from '../../../functions/schedule/config';
 import { planWindow } from '../../../functions/schedule/plan';
-import { chartColumns, terminalChart } from '../../../scripts/plan/chart';
+import { chartColumns, terminalChart, wantsColour } from '../../../scripts/plan/chart';
 import { escapeXml, planSvg, SVG_LAYOUT, stepPoints, valueAxis } from '../../../scripts/plan/svg';
 
 const berlin = scheduleSchema.parse({
@@ -123,8 +123,13 @@ describe('the terminal chart of the plan', () => {
     expect(lines.join('\n')).not.toContain('\u001b[');
   });
 
-  it('colours only when asked', () => {
+  it('colours only when asked: on a terminal without NO_COLOR', () => {
     expect(terminalChart(plan, { width: 96, colour: true }).join('\n')).toContain('\u001b[1;32m━');
+    expect(wantsColour(true, {})).toBe(true);
+    expect(wantsColour(true, { NO_COLOR: '' })).toBe(true);
+    expect(wantsColour(true, { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColour(false, {})).toBe(false);
+    expect(wantsColour(undefined, {})).toBe(false);
   });
 
   it('picks wider columns for a longer window', () => {
@@ -132,6 +137,12 @@ describe('the terminal chart of the plan', () => {
     const week = chartColumns(planWindow('web', berlin, '2026-03-28', 7), 96);
     expect(week.slice).toBe(2 * 3_600_000);
     expect(week.columns).toHaveLength(84);
+    // 60 days from 1 October: 12 hours would need 120 columns, so 1 day each (61 slices: 25 October has 25 hours).
+    const autumn = chartColumns(planWindow('web', berlin, '2026-10-01', 60), 96);
+    expect(autumn.slice).toBe(86_400_000);
+    expect(autumn.columns).toHaveLength(61);
+    expect(autumn.columns[0]?.day).toBe('1 Oct');
+    expect(autumn.columns.flatMap((c, i) => (c.dst ? [i] : []))).toEqual([24]);
   });
 });
 
