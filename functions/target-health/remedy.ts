@@ -73,7 +73,7 @@ export async function remediate(
   }
 
   const recent = recentRemedies(diagnosis.activities, now);
-  let budget = remediation.maxPerHour - recent.length;
+  let applied = 0;
   const minAgeMs = remediation.afterMinutes * 60_000;
   const outcomes: RemedyOutcome[] = [];
   for (const t of unhealthy) {
@@ -91,12 +91,12 @@ export async function remediate(
       refuse(
         `launched ${Math.round((now - t.launchTime.getTime()) / 60_000)} min ago: it cannot have been unhealthy for ${remediation.afterMinutes} min`,
       );
-    } else if (budget <= 0) {
+    } else if (recent.length + applied >= remediation.maxPerHour) {
       refuse(
-        `cap reached: ${recent.length} replacement(s) by health check in ${asgName} within the last hour (maxPerHour ${remediation.maxPerHour})`,
+        `cap reached: ${recent.length + applied} replacement(s) by health check in ${asgName} within the last hour (maxPerHour ${remediation.maxPerHour})`,
       );
     } else {
-      budget -= 1;
+      applied += 1;
       await mutations.run(`SetInstanceHealth ${id} Unhealthy`, () =>
         autoScaling.send(
           // Respect the group's health check grace period: an instance still starting up is not replaced.
