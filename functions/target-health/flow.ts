@@ -110,7 +110,7 @@ async function onAlarm(
       severity,
       kind: 'target-health.alarm.diagnosed',
       title: `${tgName}: ${spec.role === 'unhealthy' ? 'unhealthy targets' : `fewer than ${group.minHealthy} healthy targets`}`,
-      summary: `${diagnosis.verdict.explanation} ${diagnosis.verdict.nextStep}`,
+      summary: headline(diagnosis),
       facts,
       instanceIds: troubled,
     });
@@ -153,6 +153,13 @@ async function onAlarm(
     kinds.push('target-health.remedy.refused');
   }
   return kinds.length > 0 ? { status: 'reported', kinds } : { status: 'ignored', reason: 'no unhealthy target now' };
+}
+
+/** The verdict; for a few failing targets, the first one's explanation and next step (the facts list the rest). */
+function headline(d: Awaited<ReturnType<typeof diagnose>>): string {
+  const first = d.targets.find((t) => t.state === 'unhealthy');
+  if (d.verdict.kind !== 'isolated' || !first) return `${d.verdict.explanation} ${d.verdict.nextStep}`;
+  return `${d.verdict.explanation} ${first.targetId}: ${first.explanation} Next: ${first.nextStep}`;
 }
 
 /** The start of the ALARM period that this OK ends: the latest history item that moved the alarm into ALARM. */

@@ -193,6 +193,10 @@ describe('what the combination of facts means', () => {
     expect(body).toContain('Is /health served by the application (the WAS behind the web server)?');
     expect(body).toContain('HTTP port 80 /health expects 200');
     expect(notifier.sent[0]?.severity).toBe('warning');
+    // One failing target: its explanation is the summary, not only a fact line.
+    expect(notifier.sent[0]?.summary).toContain(
+      'i-0bad000000000000a: The application answers, but not on the health-check path',
+    );
   });
 
   it('a timeout with no inbound rule from the load balancer: the security group blocks the health check', async () => {
