@@ -10,7 +10,8 @@
  *
  * IAM (Service Authorization Reference, list_amazoncloudwatch.html, list_elasticloadbalancingv2.html,
  * list_amazonec2autoscaling.html, list_amazonec2.html): DescribeAlarms and DescribeAlarmHistory take the alarm
- * resource type, so they are scoped to fleetpilot's alarms; the ELB, Auto Scaling and EC2 Describe* actions accept
+ * resource type, so they are scoped to fleetpilot's alarms (AWS's own example policy does the same: ARC developer
+ * guide, "CloudWatch alarms for application health permissions"); the ELB, Auto Scaling and EC2 Describe* actions accept
  * only "*"; SetInstanceHealth is scoped to the groups of services that opted into remediation.
  */
 import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';

@@ -34,6 +34,9 @@ export interface TargetHealthDeps {
   handled?: Set<string>;
 }
 
+/** State changes remembered per execution environment. */
+export const HANDLED_MAX = 500;
+
 export type HealthResult = { status: 'ignored'; reason: string } | { status: 'reported'; kinds: TargetHealthKind[] };
 
 /** True when the alarm AWS describes watches what the config says this alarm name watches. */
@@ -69,7 +72,11 @@ export async function onAlarmEvent(event: AlarmEvent, deps: TargetHealthDeps): P
   const key = `${event.alarmName}@${since?.toISOString() ?? event.claimedTimestamp ?? event.eventId}`;
   if (deps.handled?.has(key))
     return { status: 'ignored', reason: `state change ${key} already handled (repeated event)` };
-  deps.handled?.add(key);
+  if (deps.handled) {
+    // Bounded: the oldest keys go first (a Set iterates in insertion order).
+    if (deps.handled.size >= HANDLED_MAX) deps.handled.delete(deps.handled.values().next().value as string);
+    deps.handled.add(key);
+  }
 
   if (state === 'ALARM') return onAlarm(spec, alarm, event, deps);
   if (state === 'OK' && spec.role !== 'persistent') return onRecovery(spec, alarm, event, deps);
