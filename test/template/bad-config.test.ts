@@ -67,7 +67,11 @@ describe('serverless package with a bad config', () => {
   }, 30_000);
 
   it('fails on a config that parses but does harm (a target group in another region), with file, line and path', () => {
-    const broken = replaceOnce(EXAMPLE_TEXT, 'elasticloadbalancing:eu-west-1:', 'elasticloadbalancing:us-east-1:');
+    const broken = replaceOnce(
+      EXAMPLE_TEXT,
+      '- arn:aws:elasticloadbalancing:eu-west-1:',
+      '- arn:aws:elasticloadbalancing:us-east-1:',
+    );
     writeFileSync(join(dir, 'fleetpilot.test.yml'), broken);
 
     const { status, output } = serverlessPackage(dir);

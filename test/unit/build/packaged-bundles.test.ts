@@ -22,6 +22,7 @@ const FUNCTIONS = {
   amiRefreshImage: 'functions/ami-refresh/image-handler',
   amiRefreshOutcome: 'functions/ami-refresh/refresh-handler',
   amiRefreshResume: 'functions/ami-refresh/resume-handler',
+  targetHealthAlarm: 'functions/target-health/alarm-handler',
 } as const;
 
 /**
