@@ -55,7 +55,14 @@ import {
   type SetAlarmStateCommandOutput,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
-import { byCodeUnit, lookupIn, type OperationTable, type SimContext, type SimService, type TimerHandle } from './context';
+import {
+  byCodeUnit,
+  lookupIn,
+  type OperationTable,
+  type SimContext,
+  type SimService,
+  type TimerHandle,
+} from './context';
 import { SimConfigError, serviceError } from './errors';
 import { awsEvent } from './events';
 
@@ -67,9 +74,11 @@ type CloudWatchOperations = {
 };
 
 /** The current value of a metric, or undefined when it has no data now. */
-export type MetricSource = (namespace: string, metricName: string, dimensions: Record<string, string>) =>
-  | number
-  | undefined;
+export type MetricSource = (
+  namespace: string,
+  metricName: string,
+  dimensions: Record<string, string>,
+) => number | undefined;
 
 /** An alarm declared by the stack (an AWS::CloudWatch::Alarm's properties, in PutMetricAlarm's shape). */
 export type MetricAlarmSpec = PutMetricAlarmCommandInput;
@@ -230,7 +239,9 @@ export class CloudWatchService implements SimService {
   /** The alarm's current state with its reason (for assertions and timelines). */
   alarmStatus(name: string): { value: AlarmStateValue; reason: string; reasonData?: string } | undefined {
     const state = this.alarms.get(name)?.state;
-    return state ? { value: state.value, reason: state.reason, ...(state.reasonData ? { reasonData: state.reasonData } : {}) } : undefined;
+    return state
+      ? { value: state.value, reason: state.reason, ...(state.reasonData ? { reasonData: state.reasonData } : {}) }
+      : undefined;
   }
 
   alarmNames(): string[] {
@@ -262,13 +273,21 @@ export class CloudWatchService implements SimService {
       }
     }
     const statisticName = input.Statistic as Statistic;
-    if (!STATISTICS.includes(statisticName)) throw invalid(`The parameter Statistic must be one of ${STATISTICS.join(', ')}.`);
+    if (!STATISTICS.includes(statisticName))
+      throw invalid(`The parameter Statistic must be one of ${STATISTICS.join(', ')}.`);
     const comparison = input.ComparisonOperator as Comparison;
     if (!Object.hasOwn(COMPARISONS, comparison)) {
       throw invalid(`The parameter ComparisonOperator must be one of ${Object.keys(COMPARISONS).join(', ')}.`);
     }
     const period = Number(input.Period);
-    if (!(period === 10 || period === 20 || period === 30 || (Number.isInteger(period) && period > 0 && period % 60 === 0))) {
+    if (
+      !(
+        period === 10 ||
+        period === 20 ||
+        period === 30 ||
+        (Number.isInteger(period) && period > 0 && period % 60 === 0)
+      )
+    ) {
       throw invalid('The parameter Period must be 10, 20, 30 or a multiple of 60.');
     }
     const evaluationPeriods = Number(input.EvaluationPeriods);
@@ -346,7 +365,12 @@ export class CloudWatchService implements SimService {
     selected.sort((a, b) => byCodeUnit(a.name, b.name));
     let offset = 0;
     if (input.NextToken !== undefined) {
-      offset = Number.parseInt(Buffer.from(input.NextToken, 'base64').toString('utf8').replace(/^alarms:/, ''), 10);
+      offset = Number.parseInt(
+        Buffer.from(input.NextToken, 'base64')
+          .toString('utf8')
+          .replace(/^alarms:/, ''),
+        10,
+      );
       if (!/^[A-Za-z0-9+/=]+$/.test(input.NextToken) || Number.isNaN(offset)) {
         throw serviceError(InvalidNextToken, { message: 'The service returned an invalid next token.' });
       }
@@ -390,7 +414,8 @@ export class CloudWatchService implements SimService {
     const names = input.AlarmNames ?? [];
     if (names.length > 100) throw invalid('You can delete up to 100 alarms in one operation.');
     const missing = names.filter((name) => !this.alarms.has(name));
-    if (missing.length > 0) throw notFound(`${missing.length} of the alarms in the request were not found: [${missing.join(', ')}]`);
+    if (missing.length > 0)
+      throw notFound(`${missing.length} of the alarms in the request were not found: [${missing.join(', ')}]`);
     for (const name of names) this.alarms.delete(name);
     return {};
   }

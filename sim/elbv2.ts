@@ -257,7 +257,10 @@ export class Elbv2Service implements SimService {
       checkOrigin: this.ctx.now() + phaseMs,
       ...(spec.sourceSecurityGroups
         ? {
-            sourceSecurityGroupIds: this.ec2.securityGroups.resolve(spec.sourceSecurityGroups, spec.vpcId ?? 'vpc-0sim'),
+            sourceSecurityGroupIds: this.ec2.securityGroups.resolve(
+              spec.sourceSecurityGroups,
+              spec.vpcId ?? 'vpc-0sim',
+            ),
           }
         : {}),
     });

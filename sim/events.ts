@@ -159,7 +159,11 @@ export interface AmiStateChangeDetail {
 export type AmiStateChangeEvent = EventEnvelope<'aws.ec2', 'EC2 AMI State Change', AmiStateChangeDetail>;
 
 /** "CloudWatch Alarm State Change" (CloudWatch user guide, "Alarm events and EventBridge"); see sim/cloudwatch.ts. */
-export type AlarmStateChangeEvent = EventEnvelope<'aws.cloudwatch', 'CloudWatch Alarm State Change', AlarmStateChangeDetail>;
+export type AlarmStateChangeEvent = EventEnvelope<
+  'aws.cloudwatch',
+  'CloudWatch Alarm State Change',
+  AlarmStateChangeDetail
+>;
 
 /** Every event the account emits (a new source adds its event types here). */
 export type SimEvent =

@@ -31,12 +31,12 @@ import type {
   DescribeLaunchTemplatesCommandOutput,
   DescribeLaunchTemplateVersionsCommandInput,
   DescribeLaunchTemplateVersionsCommandOutput,
+  DescribeSecurityGroupsCommandInput,
+  DescribeSecurityGroupsCommandOutput,
   DescribeSnapshotsCommandInput,
   DescribeSnapshotsCommandOutput,
   ModifyLaunchTemplateCommandInput,
   ModifyLaunchTemplateCommandOutput,
-  DescribeSecurityGroupsCommandInput,
-  DescribeSecurityGroupsCommandOutput,
 } from '@aws-sdk/client-ec2';
 import type { AppControls } from '../apps';
 import { lookupIn, type OperationTable, type SimContext, type SimService } from '../context';
@@ -100,7 +100,10 @@ export class Ec2Service extends Ec2Instances implements SimService {
     this.launchTemplates = new Ec2LaunchTemplates(ctx, resources.launchTemplates);
     this.appForImage = (imageId) => this.images.appFor(imageId);
     // Its own id stream, so that declaring groups leaves the ids of everything else as they were.
-    this.securityGroups = new Ec2SecurityGroups({ ...ctx, ids: ctx.ids.fork('security-groups') }, resources.securityGroups);
+    this.securityGroups = new Ec2SecurityGroups(
+      { ...ctx, ids: ctx.ids.fork('security-groups') },
+      resources.securityGroups,
+    );
     this.securityGroupsFor = (namesOrIds, vpcId) => this.securityGroups.resolve(namesOrIds, vpcId);
     this.securityGroupIdentifiers = (ids) => this.securityGroups.identifiers(ids);
   }

@@ -82,7 +82,7 @@ export const cidrContains = (cidr: string, address: string): boolean => {
   const [base, bitsText] = cidr.split('/');
   const bits = Number(bitsText ?? '32');
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipToInt(base ?? '0.0.0.0') & mask) >>> 0) === ((ipToInt(address) & mask) >>> 0);
+  return (ipToInt(base ?? '0.0.0.0') & mask) >>> 0 === (ipToInt(address) & mask) >>> 0;
 };
 
 export class Ec2SecurityGroups {
@@ -148,7 +148,8 @@ export class Ec2SecurityGroups {
       if (!GROUP_ID.test(id)) throw ec2Error('InvalidGroupId.Malformed', `Invalid id: "${id}" (expecting "sg-...")`);
     }
     const missing = ids.find((id) => !this.groups.has(id));
-    if (missing !== undefined) throw ec2Error('InvalidGroup.NotFound', `The security group '${missing}' does not exist`);
+    if (missing !== undefined)
+      throw ec2Error('InvalidGroup.NotFound', `The security group '${missing}' does not exist`);
     let selected = this.list();
     if (ids.length > 0) selected = selected.filter((group) => ids.includes(group.id));
     const names = input.GroupNames ?? [];
@@ -272,7 +273,10 @@ export class Ec2SecurityGroups {
         UserIdGroupPairs: [],
       };
       if (rule.cidr !== undefined) {
-        permission.IpRanges?.push({ CidrIp: rule.cidr, ...(rule.description ? { Description: rule.description } : {}) });
+        permission.IpRanges?.push({
+          CidrIp: rule.cidr,
+          ...(rule.description ? { Description: rule.description } : {}),
+        });
       }
       if (rule.sourceGroupId !== undefined) {
         permission.UserIdGroupPairs?.push({
@@ -292,7 +296,13 @@ export class Ec2SecurityGroups {
       SecurityGroupArn: `arn:aws:ec2:${this.ctx.region}:${this.ctx.accountId}:security-group/${group.id}`,
       IpPermissions: [...permissions.values()],
       IpPermissionsEgress: [
-        { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+        {
+          IpProtocol: '-1',
+          IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+          Ipv6Ranges: [],
+          PrefixListIds: [],
+          UserIdGroupPairs: [],
+        },
       ],
       ...(group.tags.size > 0 ? { Tags: tagsToSdk(group.tags) } : {}),
     };
