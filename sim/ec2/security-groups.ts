@@ -22,7 +22,7 @@
  * load balancer node's address (for a CIDR rule) is taken as the fifth address of each subnet of its VPC.
  */
 import type { DescribeSecurityGroupsCommandInput, Filter, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import { byCodeUnit, type SimContext } from '../context';
+import type { SimContext } from '../context';
 import { SimConfigError } from '../errors';
 import { ec2Error, globToRegExp, matchesTagFilter, page, tagsToSdk } from './shared';
 
@@ -167,8 +167,9 @@ export class Ec2SecurityGroups {
 
   // ---- helpers ----
 
+  /** In creation order. */
   private list(): SimSecurityGroup[] {
-    return [...this.groups.values()].sort((a, b) => a.createdAt - b.createdAt || byCodeUnit(a.id, b.id));
+    return [...this.groups.values()];
   }
 
   private create(spec: SecurityGroupSpec): SimSecurityGroup {
