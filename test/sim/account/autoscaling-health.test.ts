@@ -113,7 +113,7 @@ describe('simulated Auto Scaling: SetInstanceHealth and DescribeScalingActivitie
     });
     // The "Successful" events carry the activity's id.
     const terminated = events.find((event) => event['detail-type'] === 'EC2 Instance Terminate Successful');
-    expect((terminated?.detail as { ActivityId?: string }).ActivityId).toBe(Activities?.[1]?.ActivityId);
+    expect((terminated?.detail as { ActivityId?: string } | undefined)?.ActivityId).toBe(Activities?.[1]?.ActivityId);
   });
 
   it('pages activities newest first, and marks a launch whose hook was abandoned Cancelled', async () => {
