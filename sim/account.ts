@@ -13,7 +13,7 @@ import {
   type HookResultRecord,
 } from './autoscaling';
 import type { VirtualClock } from './clock';
-import { CloudWatchService } from './cloudwatch';
+import { CloudWatchService, type MetricAlarmSpec } from './cloudwatch';
 import { cloneData, isoSeconds, type ServiceName, type SimContext, type SimService, type TimerHandle } from './context';
 import {
   Ec2Service,
@@ -21,6 +21,7 @@ import {
   type ImageSpec,
   type ImageTiming,
   type LaunchTemplateSpec,
+  type SecurityGroupSpec,
   type SubnetSpec,
 } from './ec2';
 import { Elbv2Service, type TargetGroupSpec } from './elbv2';
@@ -64,6 +65,10 @@ export interface StackSpec {
   defaultApp?: AppBehaviour;
   timing?: { ec2?: Ec2Timing & { images?: ImageTiming }; autoscaling?: AutoScalingTiming };
   route53?: Route53Options;
+  /** CloudWatch metric alarms that exist from the start (the stack's AWS::CloudWatch::Alarm resources). */
+  alarms?: MetricAlarmSpec[];
+  /** Security groups that exist from the start (sim/ec2/security-groups.ts). */
+  securityGroups?: SecurityGroupSpec[];
 }
 
 export interface AccountSnapshot {
@@ -136,6 +141,7 @@ export class SimAccount implements SimEndpoint {
     this.ec2 = new Ec2Service(ctx, this.apps, spec.subnets, spec.timing?.ec2, {
       images: spec.images ?? [],
       launchTemplates: spec.launchTemplates ?? [],
+      securityGroups: spec.securityGroups ?? [],
     });
     this.elbv2 = new Elbv2Service(ctx, this.ec2, spec.targetGroups ?? []);
     this.autoscaling = new AutoScalingService(
@@ -149,7 +155,11 @@ export class SimAccount implements SimEndpoint {
     this.sns = new SnsService(ctx, spec.topics ?? []);
     this.sqs = new SqsService(ctx, spec.queues ?? []);
     this.acm = new AcmService(ctx);
-    this.cloudWatch = new CloudWatchService(ctx);
+    // Its own id stream: alarms (declared by every stack) and their events leave the other services' ids unchanged.
+    this.cloudWatch = new CloudWatchService({ ...ctx, ids: root.fork('cloudwatch') }, spec.alarms ?? []);
+    this.cloudWatch.useMetricSource((namespace, metric, dimensions) =>
+      this.elbv2.hostCountMetric(namespace, metric, dimensions),
+    );
     this.ssm = new SsmService(ctx);
     this.faults = new Faults(faultDice, this.events);
     this.services = {

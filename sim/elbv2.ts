@@ -22,6 +22,15 @@
  *   InvalidTargetException for instances that are not running ("The following targets are not in a
  *   running state and cannot be registered: 'i-…'") or do not exist, LoadBalancerNotFoundException.
  *
+ * - Security groups (issue 11): a target group may name the security groups its health checks come from
+ *   (`sourceSecurityGroups`: the load balancer's groups; `healthCheckSources` is the one place that says who sends
+ *   them). When none of the target instance's groups allows them on the health-check port (TCP), the check gets no
+ *   answer: Target.Timeout (ELB user guide, "Target security groups": the targets' groups must allow the load
+ *   balancer on the listener and the health-check port). Without `sourceSecurityGroups` nothing is checked.
+ * - Metrics for CloudWatch (`hostCountMetric`): HealthyHostCount / UnHealthyHostCount of a target group behind a load
+ *   balancer, dimensions TargetGroup `targetgroup/<name>/<id>` and LoadBalancer `app/<name>/<id>` (`net/` in
+ *   AWS/NetworkELB) (ELB user guide, "CloudWatch metrics for your Application Load Balancer").
+ *
  * Observation (not an AWS API): `onTargetState(listener)` reports every change of a target's state
  * (`unregistered` before registration and after removal), for benchmarks and scenario assertions.
  *
@@ -60,7 +69,7 @@ import {
   type SimService,
   type TimerHandle,
 } from './context';
-import type { Ec2Service, SimInstance } from './ec2';
+import type { Ec2Service, SimInstance, TrafficSource } from './ec2';
 import { type ExceptionClass, SimConfigError, serviceError } from './errors';
 
 export interface HealthCheckSpec {
@@ -90,6 +99,11 @@ export interface TargetGroupSpec {
    * Default: drawn from the account's dice in [0, interval), so checks are not aligned with anyone's polls.
    */
   healthCheckPhaseSeconds?: number;
+  /**
+   * Security groups (names or ids) of the load balancer that sends the health checks. When set, a target whose
+   * instance's groups do not allow them on the health-check port fails with Target.Timeout.
+   */
+  sourceSecurityGroups?: string[];
 }
 
 interface SimTargetGroup {
@@ -106,6 +120,8 @@ interface SimTargetGroup {
   checkOrigin: number;
   /** The group's next health-check tick, while it has targets to check. */
   checkTimer?: TimerHandle;
+  /** Resolved `sourceSecurityGroups` (ids), if the spec named any. */
+  sourceSecurityGroupIds?: string[];
 }
 
 type TargetState = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused';
@@ -239,6 +255,14 @@ export class Elbv2Service implements SimService {
         spec.loadBalancer === false ? [] : [`${prefix}:loadbalancer/app/${spec.name}-alb/${this.ctx.ids.hex(16)}`],
       targets: new Map(),
       checkOrigin: this.ctx.now() + phaseMs,
+      ...(spec.sourceSecurityGroups
+        ? {
+            sourceSecurityGroupIds: this.ec2.securityGroups.resolve(
+              spec.sourceSecurityGroups,
+              spec.vpcId ?? 'vpc-0sim',
+            ),
+          }
+        : {}),
     });
     return arn;
   }
@@ -465,7 +489,10 @@ export class Elbv2Service implements SimService {
     if (target.state === 'unused' && target.reason === 'Target.InvalidState') {
       this.setHealth(target, 'initial', 'Elb.RegistrationInProgress', DESCRIPTIONS.registration);
     }
-    const result = probe(this.ec2.apps.get(target.id), this.ec2.runningFor(target.id));
+    const blocked = !this.healthCheckAllowed(group, target, instance);
+    const result = blocked
+      ? ({ kind: 'timeout' } as const)
+      : probe(this.ec2.apps.get(target.id), this.ec2.runningFor(target.id));
     const hc = group.healthCheck;
     let failure: { reason: TargetHealthReasonEnum; description: string } | undefined;
     if (result.kind === 'response') {
@@ -540,6 +567,58 @@ export class Elbv2Service implements SimService {
     group.targets.delete(target.id);
     this.transition(target, target.state, 'unregistered');
     for (const callback of target.onGone.splice(0)) callback();
+  }
+
+  // ---- security groups and metrics ----
+
+  /**
+   * Who sends a target group's health checks: the security groups its spec names (to become the load balancer's
+   * SecurityGroups once load balancers are modelled) and the load balancer nodes' addresses (approximated as the fifth
+   * address of each subnet of the group's VPC). Undefined: not modelled for this group (every check gets through).
+   */
+  healthCheckSources(targetGroupArn: string): TrafficSource | undefined {
+    const group = this.mustGroup(targetGroupArn);
+    if (group.sourceSecurityGroupIds === undefined) return undefined;
+    const addresses = this.ec2
+      .subnetList()
+      .filter((subnet) => (subnet.vpcId ?? 'vpc-0sim') === group.vpcId)
+      .map((subnet) => {
+        const [base] = subnet.cidr.split('/');
+        const octets = (base ?? '0.0.0.0').split('.').map(Number);
+        return [octets[0], octets[1], octets[2], (octets[3] ?? 0) + 4].join('.');
+      });
+    return { groupIds: [...group.sourceSecurityGroupIds], addresses };
+  }
+
+  /** Do the instance's security groups let the health checks in on the target's port? */
+  private healthCheckAllowed(group: SimTargetGroup, target: SimTarget, instance: SimInstance): boolean {
+    const sources = this.healthCheckSources(group.arn);
+    if (!sources) return true;
+    return this.ec2.securityGroups.allowsTcp(instance.securityGroupIds, target.port, sources);
+  }
+
+  /**
+   * HealthyHostCount / UnHealthyHostCount now, for CloudWatch; undefined when the dimensions name no target group
+   * behind that load balancer (no data), or another metric.
+   */
+  hostCountMetric(namespace: string, metricName: string, dimensions: Record<string, string>): number | undefined {
+    if (metricName !== 'HealthyHostCount' && metricName !== 'UnHealthyHostCount') return undefined;
+    const kind = namespace === 'AWS/ApplicationELB' ? 'app' : namespace === 'AWS/NetworkELB' ? 'net' : undefined;
+    const { TargetGroup: targetGroup, LoadBalancer: loadBalancer, ...others } = dimensions;
+    if (kind === undefined || targetGroup === undefined || loadBalancer === undefined) return undefined;
+    if (Object.keys(others).length > 0) return undefined;
+    const group = [...this.groups.values()].find((candidate) => candidate.arn.endsWith(`:${targetGroup}`));
+    const attached = group?.loadBalancerArns.some(
+      (arn) => arn.endsWith(`:loadbalancer/${loadBalancer}`) && loadBalancer.startsWith(`${kind}/`),
+    );
+    if (!group || !attached) return undefined;
+    const wanted = metricName === 'HealthyHostCount' ? 'healthy' : 'unhealthy';
+    return [...group.targets.values()].filter((target) => target.state === wanted).length;
+  }
+
+  /** The target group's ARN and its load balancers' ARNs (for alarm dimensions). */
+  loadBalancersOf(targetGroupArn: string): string[] {
+    return [...this.mustGroup(targetGroupArn).loadBalancerArns];
   }
 
   // ---- helpers ----

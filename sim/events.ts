@@ -22,6 +22,7 @@
  * Delivery is best effort in AWS (same page). The bus can be told to duplicate, delay (which reorders)
  * or drop events, with seeded dice, so that handlers can be tested against at-least-once delivery.
  */
+import type { AlarmStateChangeDetail } from './cloudwatch';
 import { cloneData, isoSeconds } from './context';
 import type { SeededRandom } from './random';
 
@@ -157,6 +158,13 @@ export interface AmiStateChangeDetail {
 
 export type AmiStateChangeEvent = EventEnvelope<'aws.ec2', 'EC2 AMI State Change', AmiStateChangeDetail>;
 
+/** "CloudWatch Alarm State Change" (CloudWatch user guide, "Alarm events and EventBridge"); see sim/cloudwatch.ts. */
+export type AlarmStateChangeEvent = EventEnvelope<
+  'aws.cloudwatch',
+  'CloudWatch Alarm State Change',
+  AlarmStateChangeDetail
+>;
+
 /** Every event the account emits (a new source adds its event types here). */
 export type SimEvent =
   | LaunchLifecycleActionEvent
@@ -165,7 +173,8 @@ export type SimEvent =
   | TerminateSuccessfulEvent
   | InstanceRefreshEvent
   | CheckpointReachedEvent
-  | AmiStateChangeEvent;
+  | AmiStateChangeEvent
+  | AlarmStateChangeEvent;
 
 /** The EC2 instance an event is about, whatever its source (Auto Scaling `EC2InstanceId`, EC2 `instance-id`). */
 export function instanceIdOf(event: SimEvent): string | undefined {
@@ -177,7 +186,7 @@ export function instanceIdOf(event: SimEvent): string | undefined {
 /** What an event is about, for timelines: the instance, else the image, else the instance refresh. */
 export function subjectOf(event: SimEvent): string | undefined {
   const detail = event.detail as unknown as Record<string, unknown>;
-  const id = instanceIdOf(event) ?? detail.ImageId ?? detail.InstanceRefreshId;
+  const id = instanceIdOf(event) ?? detail.ImageId ?? detail.InstanceRefreshId ?? detail.alarmName;
   return typeof id === 'string' ? id : undefined;
 }
 

@@ -62,7 +62,7 @@ export function stackFromConfig(
   config: FleetpilotConfig,
   options: SimulationOptions,
   clock: VirtualClock,
-  wiring: Pick<Wiring, 'queues'>,
+  wiring: Pick<Wiring, 'queues'> & Partial<Pick<Wiring, 'alarms'>>,
 ): StackSpec {
   const azs = ['a', 'b', 'c'].map((suffix) => `${config.region}${suffix}`);
   const subnets = azs.map((az, i) => ({
@@ -134,6 +134,7 @@ export function stackFromConfig(
     })),
     topics: [config.notifications.topicName],
     queues: wiring.queues.map((queue) => ({ name: queue.logicalId })),
+    ...(wiring.alarms ? { alarms: wiring.alarms.map((declared) => declared.alarm) } : {}),
     ...(options.defaultApp ? { defaultApp: options.defaultApp } : {}),
     ...(options.route53RateLimit !== undefined ? { route53: { rateLimit: options.route53RateLimit } } : {}),
   };

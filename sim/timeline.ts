@@ -27,6 +27,8 @@ export interface Summary {
   throttled: number;
   /** AMI refresh, counted from the calls the account answered and the events it emitted. */
   ami: AmiSummary;
+  /** CloudWatch alarm state changes (events), and how many went into ALARM. */
+  alarms: { changes: number; toAlarm: number };
 }
 
 export interface AmiSummary {
@@ -64,6 +66,7 @@ export class Timeline {
       versions: { created: 0, defaultMoved: 0 },
       refreshes: { started: 0, checkpoints: 0, outcomes: {} },
     },
+    alarms: { changes: 0, toAlarm: 0 },
   };
 
   constructor(
@@ -114,6 +117,11 @@ export class Timeline {
       extra = ` ${String(detail.State)}${detail.ErrorMessage ? ` (${String(detail.ErrorMessage)})` : ''}`;
       if (detail.State === 'available') ami.images.available += 1;
       if (detail.State === 'failed') ami.images.failed += 1;
+    } else if (type === 'CloudWatch Alarm State Change') {
+      const state = (key: string) => String((detail[key] as { value?: unknown } | undefined)?.value);
+      extra = ` ${state('previousState')} -> ${state('state')}`;
+      this.summary.alarms.changes += 1;
+      if (state('state') === 'ALARM') this.summary.alarms.toAlarm += 1;
     } else if (type === 'EC2 Auto Scaling Instance Refresh Checkpoint Reached') {
       ami.refreshes.checkpoints += 1;
       extra = ` at ${String(detail.CheckpointPercentage)}%, pause ${String(detail.CheckpointDelay)} s`;
@@ -294,6 +302,9 @@ export class Timeline {
         `${s.notifications.info} info, ${s.notifications.warning} warning, ${s.notifications.critical} critical`,
       ],
       ...this.amiRows(),
+      ...(s.alarms.changes > 0
+        ? [['Alarm state changes', `${s.alarms.changes} (${s.alarms.toAlarm} into ALARM)`] as [string, string]]
+        : []),
       ['Invocations', `${s.invocations} (${s.failedInvocations} failed and retried)`],
       ['AWS calls', `${s.awsCalls} (${s.throttled} throttled)`],
       ['Invariants', violations.length === 0 ? 'all hold' : `${violations.length} VIOLATED`],

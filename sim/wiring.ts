@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { parse, type Tags } from 'yaml';
 import type { ConfigFileChoice } from '../deploy/config-file';
 import { type EventPattern, loadStackValues, type StackValues } from '../deploy/stack-values';
@@ -72,6 +73,17 @@ export interface FunctionWiring {
   reservedConcurrency?: number;
 }
 
+/**
+ * An AWS::CloudWatch::Alarm of serverless.yml's resources (its own or a capability's, through deploy/config.cjs), as
+ * the PutMetricAlarm request CloudFormation makes of it (CloudFormation user guide, AWS::CloudWatch::Alarm: the
+ * properties carry PutMetricAlarm's names). A `!Ref X` or `!GetAtt X.Attr` value reads as the logical id `X`, which is
+ * how the simulated account names what serverless.yml declares.
+ */
+export interface AlarmWiring {
+  logicalId: string;
+  alarm: PutMetricAlarmCommandInput;
+}
+
 export interface Wiring {
   stage: string;
   /** The config file the stack is built from, chosen as deploy/config.cjs chooses it. */
@@ -80,6 +92,8 @@ export interface Wiring {
   functions: FunctionWiring[];
   /** Every AWS::SQS::Queue declared in resources, in declaration order. */
   queues: QueueWiring[];
+  /** Every AWS::CloudWatch::Alarm declared in resources, in declaration order. */
+  alarms: AlarmWiring[];
 }
 
 export interface ReadWiringOptions {
@@ -132,7 +146,7 @@ export function readWiring(configFile?: string, options: ReadWiringOptions = {})
 
   const provider = asRecord(resolver.at(['provider']), 'provider');
   const functions = asRecord(resolver.at(['functions']), 'functions');
-  const queues = queueResources(resolver);
+  const queues = resourcesOfType(resolver, 'AWS::SQS::Queue');
   const result: FunctionWiring[] = Object.entries(functions).map(([name, raw]) => {
     const fn = asRecord(raw, `functions.${name}`);
     const environment = {
@@ -169,6 +183,10 @@ export function readWiring(configFile?: string, options: ReadWiringOptions = {})
     stackValues: loaded.values,
     functions: result,
     queues: [...queues].map(([logicalId, props]) => ({ logicalId, ...queueSettings(props) })),
+    alarms: [...resourcesOfType(resolver, 'AWS::CloudWatch::Alarm')].map(([logicalId, props]) => ({
+      logicalId,
+      alarm: alarmInput(logicalId, props),
+    })),
   };
 }
 
@@ -235,19 +253,64 @@ function queueSettings(props: Record<string, unknown>): Omit<QueueWiring, 'logic
   };
 }
 
-function queueResources(resolver: Resolver): Map<string, Record<string, unknown>> {
+function resourcesOfType(resolver: Resolver, type: string): Map<string, Record<string, unknown>> {
   const raw = resolver.at(['resources']);
   const blocks = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  const queues = new Map<string, Record<string, unknown>>();
+  const found = new Map<string, Record<string, unknown>>();
   for (const block of blocks) {
     const resources = isRecord(block) && isRecord(block.Resources) ? block.Resources : {};
     for (const [id, resource] of Object.entries(resources)) {
-      if (isRecord(resource) && resource.Type === 'AWS::SQS::Queue') {
-        queues.set(id, isRecord(resource.Properties) ? resource.Properties : {});
+      if (isRecord(resource) && resource.Type === type) {
+        found.set(id, isRecord(resource.Properties) ? resource.Properties : {});
       }
     }
   }
-  return queues;
+  return found;
+}
+
+/** A CloudFormation value as text: plain strings and numbers as they are, `Ref` / `Fn::GetAtt` as the logical id. */
+function cfnText(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  if (isRecord(value) && typeof value.Ref === 'string') return value.Ref;
+  const getAtt = isRecord(value) ? value['Fn::GetAtt'] : undefined;
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  return JSON.stringify(value);
+}
+
+function alarmInput(logicalId: string, props: Record<string, unknown>): PutMetricAlarmCommandInput {
+  const text = (key: string) => (props[key] === undefined ? {} : { [key]: cfnText(props[key]) });
+  const number = (key: string) => (props[key] === undefined ? {} : { [key]: Number(props[key]) });
+  const list = (key: string) =>
+    Array.isArray(props[key]) ? { [key]: (props[key] as unknown[]).map((item) => cfnText(item)) } : {};
+  const dimensions = Array.isArray(props.Dimensions) ? props.Dimensions : [];
+  return {
+    // CloudFormation names an alarm without AlarmName after the stack and logical id; the sim uses the logical id.
+    AlarmName: props.AlarmName === undefined ? logicalId : cfnText(props.AlarmName),
+    ...text('AlarmDescription'),
+    ...text('Namespace'),
+    ...text('MetricName'),
+    ...text('Statistic'),
+    ...text('ExtendedStatistic'),
+    ...text('ComparisonOperator'),
+    ...text('TreatMissingData'),
+    ...number('Period'),
+    ...number('EvaluationPeriods'),
+    ...number('DatapointsToAlarm'),
+    ...number('Threshold'),
+    ...(props.ActionsEnabled === undefined ? {} : { ActionsEnabled: String(props.ActionsEnabled) !== 'false' }),
+    ...list('AlarmActions'),
+    ...list('OKActions'),
+    ...list('InsufficientDataActions'),
+    ...(Array.isArray(props.Metrics) ? { Metrics: props.Metrics as PutMetricAlarmCommandInput['Metrics'] } : {}),
+    ...(dimensions.length > 0
+      ? {
+          Dimensions: dimensions.map((dimension) => {
+            const d = asRecord(dimension, `${logicalId}.Dimensions`);
+            return { Name: cfnText(d.Name), Value: cfnText(d.Value) };
+          }),
+        }
+      : {}),
+  };
 }
 
 function optionalNumber<K extends string>(key: K, value: unknown): { [P in K]?: number } {

@@ -24,6 +24,7 @@ import {
   sortedInstances,
   validationError,
 } from './model';
+import type { ActivityObserver } from './scaling-activities';
 
 export class AutoScalingGroups {
   /** Group name → group; lifecycle-actions.ts reads it too. */
@@ -36,6 +37,8 @@ export class AutoScalingGroups {
   private actions!: LifecycleActions;
   /** The launch template each just-launched instance came from, until its group member is made. */
   private readonly launchedFrom = new Map<string, GroupLaunchTemplate>();
+  /** Told when a launch or a termination starts and ends (scaling-activities.ts). */
+  activities?: ActivityObserver;
 
   constructor(
     private readonly ctx: SimContext,
@@ -241,6 +244,7 @@ export class AutoScalingGroups {
     }
     if (transition === 'autoscaling:EC2_INSTANCE_LAUNCHING') {
       if (abandoned) {
+        this.activities?.launchAbandoned(group, member);
         this.beginTermination(
           group,
           member,
@@ -447,6 +451,9 @@ export class AutoScalingGroups {
       instanceType: resolved?.instanceType ?? group.instanceType,
       tags: { 'aws:autoscaling:groupName': group.name },
       ...(alreadyRunning ? { alreadyRunning: true } : {}),
+      ...(config.linked
+        ? { securityGroupIds: this.ec2.securityGroupsOfTemplate(config.id, config.version) ?? [] }
+        : {}),
     });
     this.launchedFrom.set(instance.id, config);
     return instance;
@@ -472,6 +479,7 @@ export class AutoScalingGroups {
     const instance = this.launchInstance(group, false);
     const member = this.newGroupInstance(group, instance, 'Pending', cause);
     group.instances.set(instance.id, member);
+    this.activities?.started(group, member, 'launch');
     this.ctx.schedule(this.timing.stepDelayMs, () => {
       if (member.terminating) return;
       const hooks = group.hooks.filter((hook) => hook.transition === 'autoscaling:EC2_INSTANCE_LAUNCHING');
@@ -518,6 +526,7 @@ export class AutoScalingGroups {
     member.cause = cause;
     this.actions.endForScaleIn(member);
     member.lifecycleState = 'Terminating';
+    this.activities?.started(group, member, 'terminate');
     this.scheduleReconcile(group);
     const afterDeregistration = () => {
       const hooks = runTerminateHooks
@@ -581,11 +590,13 @@ export class AutoScalingGroups {
   ): void {
     const launching = detailType === 'EC2 Instance Launch Successful';
     const now = this.ctx.now();
+    const activityId = this.activities?.ended(group, member, launching ? 'launch' : 'terminate');
     const detail: ScalingActivityDetail = {
       StatusCode: 'InProgress',
       Description: launching ? `Launching a new EC2 instance: ${member.id}` : `Terminating EC2 instance: ${member.id}`,
       AutoScalingGroupName: group.name,
-      ActivityId: this.ctx.ids.uuid(),
+      // Drawn either way, so that the ids of everything else stay as they were before activities were logged.
+      ActivityId: ((drawn) => activityId ?? drawn)(this.ctx.ids.uuid()),
       Details: { 'Availability Zone': member.availabilityZone, 'Subnet ID': member.subnetId },
       RequestId: this.ctx.ids.uuid(),
       StatusMessage: '',
@@ -646,6 +657,15 @@ export class AutoScalingGroups {
       `At ${isoSeconds(this.ctx.now())} an instance was taken out of service in response to an instance refresh.`,
       true,
     );
+  }
+
+  /**
+   * Take an instance marked Unhealthy out of service and replace it (terminate hooks run, then the group launches
+   * anew): SetInstanceHealth (instance-health.ts).
+   */
+  replaceUnhealthy(group: SimGroup, member: GroupInstance, cause: string): void {
+    member.healthStatus = 'Unhealthy';
+    this.beginTermination(group, member, cause, true);
   }
 
   mustGroup(name: string): SimGroup {

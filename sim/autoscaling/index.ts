@@ -51,6 +51,7 @@
  * - HealthCheckType EC2 (default) or ELB, HealthCheckGracePeriod (default 300), DefaultInstanceWarmup: reported, and
  *   used by the instance refresh to judge replacements; the group itself replaces only instances EC2 stops or
  *   terminates.
+ * - SetInstanceHealth (instance-health.ts) and DescribeScalingActivities (scaling-activities.ts).
  * - No warm pools, cooldowns, scaling policies, ReplaceRootVolume refresh (beyond one root-volume replacement at a
  *   time per instance) or protection from scale-in.
  */
@@ -67,12 +68,16 @@ import type {
   DescribeInstanceRefreshesCommandOutput,
   DescribeLifecycleHooksCommandInput,
   DescribeLifecycleHooksCommandOutput,
+  DescribeScalingActivitiesCommandInput,
+  DescribeScalingActivitiesCommandOutput,
   RecordLifecycleActionHeartbeatCommandInput,
   RecordLifecycleActionHeartbeatCommandOutput,
   RollbackInstanceRefreshCommandInput,
   RollbackInstanceRefreshCommandOutput,
   SetDesiredCapacityCommandInput,
   SetDesiredCapacityCommandOutput,
+  SetInstanceHealthCommandInput,
+  SetInstanceHealthCommandOutput,
   StartInstanceRefreshCommandInput,
   StartInstanceRefreshCommandOutput,
 } from '@aws-sdk/client-auto-scaling';
@@ -80,9 +85,11 @@ import { lookupIn, type OperationTable, type SimContext, type SimService } from 
 import type { Ec2Service } from '../ec2';
 import type { Elbv2Service } from '../elbv2';
 import { AutoScalingGroups } from './groups';
+import { InstanceHealth } from './instance-health';
 import { InstanceRefreshes } from './instance-refresh';
 import { LifecycleActions } from './lifecycle-actions';
 import type { AutoScalingGroupSpec, AutoScalingTiming, HookResultRecord, RootVolumeReplacement } from './model';
+import { ScalingActivities } from './scaling-activities';
 
 export type {
   AutoScalingGroupSpec,
@@ -110,6 +117,8 @@ type AutoScalingOperations = {
   DescribeInstanceRefreshes: readonly [DescribeInstanceRefreshesCommandInput, DescribeInstanceRefreshesCommandOutput];
   CancelInstanceRefresh: readonly [CancelInstanceRefreshCommandInput, CancelInstanceRefreshCommandOutput];
   RollbackInstanceRefresh: readonly [RollbackInstanceRefreshCommandInput, RollbackInstanceRefreshCommandOutput];
+  SetInstanceHealth: readonly [SetInstanceHealthCommandInput, SetInstanceHealthCommandOutput];
+  DescribeScalingActivities: readonly [DescribeScalingActivitiesCommandInput, DescribeScalingActivitiesCommandOutput];
 };
 
 export class AutoScalingService implements SimService {
@@ -118,6 +127,9 @@ export class AutoScalingService implements SimService {
   private readonly actions: LifecycleActions;
   /** Instance refreshes (instance-refresh.ts); `setAlarmState` stands in for CloudWatch alarms. */
   readonly refreshes: InstanceRefreshes;
+  /** Scaling activities (scaling-activities.ts). */
+  readonly activities: ScalingActivities;
+  private readonly health: InstanceHealth;
 
   constructor(
     ctx: SimContext,
@@ -127,6 +139,10 @@ export class AutoScalingService implements SimService {
     timing: AutoScalingTiming = {},
   ) {
     this.groups = new AutoScalingGroups(ctx, ec2, elbv2, timing);
+    // Activity ids come from their own stream, so that logging them leaves every other id as it was.
+    this.activities = new ScalingActivities({ ...ctx, ids: ctx.ids.fork('scaling-activities') });
+    this.groups.activities = this.activities;
+    this.health = new InstanceHealth(ctx, this.groups);
     this.actions = new LifecycleActions(ctx, this.groups.groups, (group, member, transition, abandoned) =>
       this.groups.afterLifecycleActions(group, member, transition, abandoned),
     );
@@ -149,6 +165,8 @@ export class AutoScalingService implements SimService {
     DescribeInstanceRefreshes: (input) => this.refreshes.describe(input),
     CancelInstanceRefresh: (input) => this.refreshes.cancel(input),
     RollbackInstanceRefresh: (input) => this.refreshes.rollback(input),
+    SetInstanceHealth: (input) => this.health.setInstanceHealth(input),
+    DescribeScalingActivities: (input) => this.activities.describe(input),
   };
 
   readonly operationHandler = lookupIn(this.table);

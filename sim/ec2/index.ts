@@ -3,6 +3,8 @@
  * subnets, states, tags), images.ts (AMIs, snapshots, "EC2 AMI State Change" events), launch-templates.ts (launch
  * templates and versions). What each models and the pages behind it are written at the top of its file.
  *
+ * security-groups.ts holds security groups (DescribeSecurityGroups, the groups of instances, what they let reach them).
+ *
  * CreateTags / DeleteTags route each resource id by its prefix: `ami-` and `snap-` to images.ts, anything else to the
  * instances (whose checks answer InvalidInstanceID.Malformed / NotFound, as before).
  */
@@ -29,6 +31,8 @@ import type {
   DescribeLaunchTemplatesCommandOutput,
   DescribeLaunchTemplateVersionsCommandInput,
   DescribeLaunchTemplateVersionsCommandOutput,
+  DescribeSecurityGroupsCommandInput,
+  DescribeSecurityGroupsCommandOutput,
   DescribeSnapshotsCommandInput,
   DescribeSnapshotsCommandOutput,
   ModifyLaunchTemplateCommandInput,
@@ -39,11 +43,13 @@ import { lookupIn, type OperationTable, type SimContext, type SimService } from 
 import { Ec2Images, type ImageSpec, type ImageTiming } from './images';
 import { Ec2Instances, type Ec2Timing, type SubnetSpec } from './instances';
 import { Ec2LaunchTemplates, type LaunchTemplateSpec } from './launch-templates';
+import { Ec2SecurityGroups, type SecurityGroupSpec } from './security-groups';
 import { assertNoReservedTags } from './shared';
 
 export type { ImageSpec, ImageTiming, SimImage, SimSnapshot } from './images';
 export type { Ec2Timing, LaunchRequest, SimInstance, SubnetSpec } from './instances';
 export type { LaunchTemplateSpec, ResolvedLaunchTemplate, SimLaunchTemplate } from './launch-templates';
+export type { SecurityGroupRuleSpec, SecurityGroupSpec, SimSecurityGroup, TrafficSource } from './security-groups';
 
 type Ec2Operations = {
   DescribeInstances: readonly [DescribeInstancesCommandInput, DescribeInstancesCommandOutput];
@@ -65,11 +71,13 @@ type Ec2Operations = {
     DescribeLaunchTemplateVersionsCommandOutput,
   ];
   ModifyLaunchTemplate: readonly [ModifyLaunchTemplateCommandInput, ModifyLaunchTemplateCommandOutput];
+  DescribeSecurityGroups: readonly [DescribeSecurityGroupsCommandInput, DescribeSecurityGroupsCommandOutput];
 };
 
 export interface Ec2Resources {
   images?: ImageSpec[];
   launchTemplates?: LaunchTemplateSpec[];
+  securityGroups?: SecurityGroupSpec[];
 }
 
 const isImageResource = (id: string): boolean => id.startsWith('ami-') || id.startsWith('snap-');
@@ -78,6 +86,7 @@ export class Ec2Service extends Ec2Instances implements SimService {
   readonly name = 'ec2' as const;
   readonly images: Ec2Images;
   readonly launchTemplates: Ec2LaunchTemplates;
+  readonly securityGroups: Ec2SecurityGroups;
 
   constructor(
     ctx: SimContext,
@@ -90,6 +99,25 @@ export class Ec2Service extends Ec2Instances implements SimService {
     this.images = new Ec2Images(ctx, this, resources.images, timing.images);
     this.launchTemplates = new Ec2LaunchTemplates(ctx, resources.launchTemplates);
     this.appForImage = (imageId) => this.images.appFor(imageId);
+    // Its own id stream, so that declaring groups leaves the ids of everything else as they were.
+    this.securityGroups = new Ec2SecurityGroups(
+      { ...ctx, ids: ctx.ids.fork('security-groups') },
+      resources.securityGroups,
+    );
+    this.securityGroupsFor = (namesOrIds, vpcId) => this.securityGroups.resolve(namesOrIds, vpcId);
+    this.securityGroupIdentifiers = (ids) => this.securityGroups.identifiers(ids);
+  }
+
+  /**
+   * The security groups a launch template version gives its instances (LaunchTemplateData SecurityGroupIds, else
+   * SecurityGroups by name, else the first network interface's Groups); undefined when it names none.
+   */
+  securityGroupsOfTemplate(templateId: string, version: string): string[] | undefined {
+    const template = this.launchTemplates.byId(templateId);
+    const number = template ? this.launchTemplates.versionNumber(template, version) : undefined;
+    const data = number === undefined ? undefined : template?.versions.get(number)?.data;
+    const groups = data?.SecurityGroupIds ?? data?.SecurityGroups ?? data?.NetworkInterfaces?.[0]?.Groups;
+    return groups?.length ? [...groups] : undefined;
   }
 
   private readonly table: OperationTable<Ec2Operations> = {
@@ -106,6 +134,7 @@ export class Ec2Service extends Ec2Instances implements SimService {
     DescribeLaunchTemplates: (input) => this.launchTemplates.describeLaunchTemplates(input),
     DescribeLaunchTemplateVersions: (input) => this.launchTemplates.describeLaunchTemplateVersions(input),
     ModifyLaunchTemplate: (input) => this.launchTemplates.modifyLaunchTemplate(input),
+    DescribeSecurityGroups: (input) => this.securityGroups.describeSecurityGroups(input),
   };
 
   readonly operationHandler = lookupIn(this.table);

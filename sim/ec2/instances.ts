@@ -10,7 +10,8 @@
  *   DescribeInstances: "Terminated instances remain visible after termination (for approximately one
  *   hour)"); afterwards asking for the id gives InvalidInstanceID.NotFound.
  * - DescribeInstances filters: instance-id, instance-state-name, instance-state-code, availability-zone,
- *   subnet-id, image-id, private-ip-address, tag:<key>, tag-key, tag-value, with `*` and `?` wildcards;
+ *   subnet-id, image-id, private-ip-address, instance.group-id, instance.group-name, tag:<key>, tag-key, tag-value,
+ *   with `*` and `?` wildcards;
  *   several values of one filter are OR-ed, several filters AND-ed.
  * - DeleteTags semantics (EC2 API reference, DeleteTags): a tag given with a key only is deleted whatever
  *   its value; with a value (even "") only if the value matches; no Tags at all deletes every tag except
@@ -18,6 +19,8 @@
  * - Errors (EC2 API reference, "Error codes"): InvalidInstanceID.NotFound, InvalidInstanceID.Malformed,
  *   InvalidParameterValue; EC2 answers them with HTTP 400.
  *
+ * - Security groups (security-groups.ts): an instance gets the groups its launch names (or its launch template's),
+ *   else its VPC's default group; DescribeInstances lists them as SecurityGroups (GroupId, GroupName).
  * - CreateImage reboots the instance unless NoReboot (images.ts): `reboot()` keeps it `running` with its app
  *   unreachable for a while.
  *
@@ -87,6 +90,8 @@ export interface SimInstance {
   terminatedAt?: number;
   tags: Map<string, string>;
   stateReason?: string;
+  /** The security groups of its network interface (security-groups.ts); the VPC's default group if none was given. */
+  securityGroupIds: string[];
 }
 
 export interface LaunchRequest {
@@ -97,6 +102,8 @@ export interface LaunchRequest {
   app?: AppBehaviour;
   /** Start already running (scenario set-up), default false. */
   alreadyRunning?: boolean;
+  /** Security group ids or names (in the subnet's VPC); default the VPC's default group. */
+  securityGroupIds?: string[];
 }
 
 type StateListener = (instance: SimInstance) => void;
@@ -116,6 +123,14 @@ export class Ec2Instances {
 
   /** The app behaviour of instances launched from an image, when a scenario gave the image one (images.ts). */
   protected appForImage: (imageId: string) => AppBehaviour | undefined = () => undefined;
+
+  /** Group ids for the names or ids a launch asks for, in a VPC (security-groups.ts; index.ts plugs it in). */
+  protected securityGroupsFor: (namesOrIds: readonly string[], vpcId: string) => string[] = (ids) => [...ids];
+
+  /** How DescribeInstances lists an instance's groups (index.ts plugs in the names). */
+  protected securityGroupIdentifiers: (ids: readonly string[]) => Array<{ GroupId: string; GroupName: string }> = (
+    ids,
+  ) => ids.map((id) => ({ GroupId: id, GroupName: '' }));
 
   constructor(
     protected readonly ctx: SimContext,
@@ -158,6 +173,11 @@ export class Ec2Instances {
     return this.instances.get(instanceId);
   }
 
+  /** Every subnet of the account, in the order given. */
+  subnetList(): SubnetSpec[] {
+    return [...this.subnets.values()];
+  }
+
   /** How long the instance has been running, or undefined if it is not running. */
   runningFor(instanceId: string): number | undefined {
     const instance = this.instances.get(instanceId);
@@ -172,17 +192,20 @@ export class Ec2Instances {
     let id = `i-${this.ctx.ids.hex(17)}`;
     while (this.instances.has(id)) id = `i-${this.ctx.ids.hex(17)}`;
     const now = this.ctx.now();
+    const vpcId = subnet.vpcId ?? 'vpc-0sim';
+    const securityGroupIds = this.securityGroupsFor(request.securityGroupIds ?? [], vpcId);
     const instance: SimInstance = {
       id,
       state: request.alreadyRunning ? 'running' : 'pending',
       imageId: request.imageId,
       instanceType: request.instanceType,
       subnetId: subnet.id,
-      vpcId: subnet.vpcId ?? 'vpc-0sim',
+      vpcId,
       availabilityZone: subnet.availabilityZone,
       privateIp: this.allocateIp(subnet),
       launchTime: now,
       tags: new Map(Object.entries(request.tags ?? {})),
+      securityGroupIds,
     };
     if (subnet.mapPublicIp) instance.publicIp = `198.51.100.${1 + this.ctx.ids.int(254)}`;
     if (request.alreadyRunning) instance.runningSince = now;
@@ -374,6 +397,10 @@ export class Ec2Instances {
         return anyMatches([instance.instanceType]);
       case 'private-ip-address':
         return anyMatches([instance.privateIp]);
+      case 'instance.group-id':
+        return anyMatches(instance.securityGroupIds);
+      case 'instance.group-name':
+        return anyMatches(this.securityGroupIdentifiers(instance.securityGroupIds).map((group) => group.GroupName));
       case 'tag-key':
         return anyMatches([...instance.tags.keys()]);
       case 'tag-value':
@@ -400,6 +427,7 @@ export class Ec2Instances {
       PrivateDnsName: `ip-${instance.privateIp.replaceAll('.', '-')}.${this.ctx.region}.compute.internal`,
       ...(instance.publicIp && instance.state === 'running' ? { PublicIpAddress: instance.publicIp } : {}),
       ...(instance.stateReason ? { StateTransitionReason: instance.stateReason } : {}),
+      SecurityGroups: this.securityGroupIdentifiers(instance.securityGroupIds),
       Tags: [...instance.tags.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([Key, Value]) => ({ Key, Value })),
     };
   }
