@@ -41,9 +41,10 @@ const EXPECTED: Record<string, string[]> = {
     'autoscaling-instance-refresh-rollback-succeeded',
     'autoscaling-instance-refresh-rollback-failed',
   ],
+  siteRotate: ['acm-certificate-available'],
 };
 /** Samples that name no group (an AMI belongs to no group): routed whatever the config's groups; the handler decides. */
-const GROUPLESS = ['ec2-ami-state-change', 'ec2-ami-state-change-failed'];
+const GROUPLESS = ['ec2-ami-state-change', 'ec2-ami-state-change-failed', 'acm-certificate-available'];
 /** EventBridge samples no rule of ours may match. */
 const UNROUTED = [
   'autoscaling-instance-launch-successful',

@@ -22,6 +22,8 @@ const FUNCTIONS = {
   amiRefreshImage: 'functions/ami-refresh/image-handler',
   amiRefreshOutcome: 'functions/ami-refresh/refresh-handler',
   amiRefreshResume: 'functions/ami-refresh/resume-handler',
+  siteCheck: 'functions/site/check-handler',
+  siteRotate: 'functions/site/rotate-handler',
 } as const;
 
 /**
