@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { amiRefreshDeploy } from '../functions/ami-refresh/deploy';
 import { lifecycleDeploy } from '../functions/lifecycle/deploy';
+import { siteDeploy } from '../functions/site/deploy';
 import { targetHealthDeploy } from '../functions/target-health/deploy';
 import { loadConfig } from '../shared/config/load';
 import type { FleetpilotConfig } from '../shared/config/schema';
@@ -26,7 +27,12 @@ import { type ConfigFileChoice, type ConfigFileRequest, chooseConfigFile } from 
 export type { CapabilityDeploy, CfnResource, CfnValue, EventPattern, IamStatement } from './capability';
 
 /** Every capability deployed with the stack. */
-export const capabilities: readonly CapabilityDeploy[] = [lifecycleDeploy, amiRefreshDeploy, targetHealthDeploy];
+export const capabilities: readonly CapabilityDeploy[] = [
+  lifecycleDeploy,
+  amiRefreshDeploy,
+  targetHealthDeploy,
+  siteDeploy,
+];
 
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */
 export const logicalIds = {

@@ -13,6 +13,7 @@ import {
 } from './ami-refresh/handlers';
 import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
+import { makeSiteCheckHandler, makeSiteRotateHandler } from './site/handlers';
 import { makeTargetHealthHandler } from './target-health/handlers';
 
 // biome-ignore lint/suspicious/noExplicitAny: each handler parses its own event; the table only routes.
@@ -28,6 +29,8 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/ami-refresh/refresh-handler.handler': (deps) => makeRefreshEventHandler(deps),
   'functions/ami-refresh/resume-handler.handler': (deps) => makeAmiResumeHandler(deps),
   'functions/target-health/alarm-handler.handler': (deps) => makeTargetHealthHandler(deps),
+  'functions/site/check-handler.handler': (deps) => makeSiteCheckHandler(deps),
+  'functions/site/rotate-handler.handler': (deps) => makeSiteRotateHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

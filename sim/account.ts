@@ -25,6 +25,7 @@ import {
   type SubnetSpec,
 } from './ec2';
 import { Elbv2Service, type TargetGroupSpec } from './elbv2';
+import type { LoadBalancerSpec } from './elbv2-load-balancers';
 import { isServiceException, SimConfigError, SimUnsupportedOperationError } from './errors';
 import { EventBus, type EventListener, instanceIdOf, type SimEvent } from './events';
 import { Faults } from './faults';
@@ -69,6 +70,8 @@ export interface StackSpec {
   alarms?: MetricAlarmSpec[];
   /** Security groups that exist from the start (sim/ec2/security-groups.ts). */
   securityGroups?: SecurityGroupSpec[];
+  /** Load balancers with their listeners (certificates) and the target groups they send to (by name). */
+  loadBalancers?: LoadBalancerSpec[];
 }
 
 export interface AccountSnapshot {
@@ -143,7 +146,7 @@ export class SimAccount implements SimEndpoint {
       launchTemplates: spec.launchTemplates ?? [],
       securityGroups: spec.securityGroups ?? [],
     });
-    this.elbv2 = new Elbv2Service(ctx, this.ec2, spec.targetGroups ?? []);
+    this.elbv2 = new Elbv2Service(ctx, this.ec2, spec.targetGroups ?? [], spec.loadBalancers ?? []);
     this.autoscaling = new AutoScalingService(
       ctx,
       this.ec2,
@@ -151,7 +154,9 @@ export class SimAccount implements SimEndpoint {
       spec.autoScalingGroups ?? [],
       spec.timing?.autoscaling,
     );
-    this.route53 = new Route53Service(ctx, spec.zones ?? [], spec.route53);
+    this.route53 = new Route53Service(ctx, spec.zones ?? [], spec.route53, (zoneId, name) =>
+      this.elbv2.loadBalancers.isAliasTarget(zoneId, name),
+    );
     this.sns = new SnsService(ctx, spec.topics ?? []);
     this.sqs = new SqsService(ctx, spec.queues ?? []);
     this.acm = new AcmService(ctx);

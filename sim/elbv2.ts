@@ -70,6 +70,7 @@ import {
   type TimerHandle,
 } from './context';
 import type { Ec2Service, SimInstance, TrafficSource } from './ec2';
+import { type LoadBalancerOperations, type LoadBalancerSpec, LoadBalancers } from './elbv2-load-balancers';
 import { type ExceptionClass, SimConfigError, serviceError } from './errors';
 
 export interface HealthCheckSpec {
@@ -154,7 +155,7 @@ interface SimTarget {
   onGone: Array<() => void>;
 }
 
-type Elbv2Operations = {
+type Elbv2Operations = LoadBalancerOperations & {
   RegisterTargets: readonly [RegisterTargetsCommandInput, RegisterTargetsCommandOutput];
   DeregisterTargets: readonly [DeregisterTargetsCommandInput, DeregisterTargetsCommandOutput];
   DescribeTargetHealth: readonly [DescribeTargetHealthCommandInput, DescribeTargetHealthCommandOutput];
@@ -189,13 +190,28 @@ export class Elbv2Service implements SimService {
   readonly name = 'elbv2' as const;
   private readonly groups = new Map<string, SimTargetGroup>();
   private readonly stateListeners = new Set<TargetStateListener>();
+  /** Load balancers, listeners and listener certificates (sim/elbv2-load-balancers.ts). */
+  readonly loadBalancers: LoadBalancers;
 
   constructor(
     private readonly ctx: SimContext,
     private readonly ec2: Ec2Service,
     specs: TargetGroupSpec[],
+    loadBalancerSpecs: LoadBalancerSpec[] = [],
   ) {
     for (const spec of specs) this.createTargetGroup(spec);
+    this.loadBalancers = new LoadBalancers(ctx, {
+      arnOf: (name) => this.arnOf(name),
+      attach: (groupArn, lbArn) => {
+        // A group declared with a load balancer got a placeholder ARN; the declared load balancer replaces it.
+        const group = this.mustGroup(groupArn);
+        group.loadBalancerArns = [
+          ...group.loadBalancerArns.filter((arn) => !arn.includes(`/${group.name}-alb/`) && arn !== lbArn),
+          lbArn,
+        ];
+      },
+    });
+    for (const spec of loadBalancerSpecs) this.loadBalancers.create(spec);
     ec2.onStateChange((instance) => this.instanceChanged(instance));
   }
 
@@ -205,6 +221,12 @@ export class Elbv2Service implements SimService {
     DescribeTargetHealth: (input) => this.describeTargetHealth(input),
     DescribeTargetGroups: (input) => this.describeTargetGroups(input),
     DescribeTargetGroupAttributes: (input) => this.describeTargetGroupAttributes(input),
+    DescribeLoadBalancers: (input) => this.loadBalancers.describeLoadBalancers(input),
+    DescribeListeners: (input) => this.loadBalancers.describeListeners(input),
+    DescribeListenerCertificates: (input) => this.loadBalancers.describeListenerCertificates(input),
+    AddListenerCertificates: (input) => this.loadBalancers.addListenerCertificates(input),
+    RemoveListenerCertificates: (input) => this.loadBalancers.removeListenerCertificates(input),
+    ModifyListener: (input) => this.loadBalancers.modifyListener(input),
   };
 
   readonly operationHandler = lookupIn(this.table);

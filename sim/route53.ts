@@ -26,6 +26,15 @@
  *   https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html): pass
  *   `rateLimit: { burst: 50, perSecond: 10 }` to model that instead, or `false` to switch it off.
  *
+ * - Alias records (API reference, ResourceRecordSet and AliasTarget): a record set has either an AliasTarget or TTL
+ *   and ResourceRecords, never both and never neither — InvalidInput "Invalid request: Expected exactly one of
+ *   [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found …" (the text AWS returns).
+ *   The target must exist: a load balancer of the account whose CanonicalHostedZoneId is the alias HostedZoneId and
+ *   whose DNSName is the alias DNSName (with or without the "dualstack." prefix), or a record of one of the
+ *   account's zones; else InvalidChangeBatch "Tried to create an alias that targets <name>, type <type> in zone
+ *   <zone>, but the alias target name does not lie within the target zone". EvaluateTargetHealth is required.
+ *   DELETE compares the alias target like values (sameRecord).
+ *
  * Approximated: value syntax (IP addresses, TXT quoting) is not validated; no PriorRequestNotComplete
  * unless injected as a fault; weighted/latency routing fields are compared but do not change ordering.
  */
@@ -62,6 +71,9 @@ export interface ZoneSpec {
   /** Records present from the start (besides NS and SOA). */
   records?: ResourceRecordSet[];
 }
+
+/** Does a target other than a record exist (a load balancer of the account: sim/elbv2.ts)? */
+export type AliasTargetResolver = (hostedZoneId: string, dnsName: string) => boolean;
 
 export interface Route53Options {
   /** Token bucket; default five requests per second (burst 5). `false` disables throttling. */
@@ -147,6 +159,7 @@ export class Route53Service implements SimService {
     private readonly ctx: SimContext,
     specs: ZoneSpec[],
     options: Route53Options = {},
+    private readonly aliasTargetExists: AliasTargetResolver = () => false,
   ) {
     const limit = options.rateLimit === undefined ? { burst: 5, perSecond: 5 } : options.rateLimit;
     this.bucket = limit === false ? undefined : { ...limit, tokens: limit.burst, updatedAt: ctx.now() };
@@ -273,6 +286,8 @@ export class Route53Service implements SimService {
     if (name !== zone.name && !name.endsWith(`.${zone.name}`)) {
       return `RRSet with DNS name ${name} is not permitted in zone ${zone.name}`;
     }
+    const shape = this.shapeProblem(change.Action, record);
+    if (shape) throw serviceError(InvalidInput, { message: shape });
     const key = recordKey(name, record.Type ?? '', record.SetIdentifier);
     const current = working.get(key);
     switch (change.Action) {
@@ -280,6 +295,8 @@ export class Route53Service implements SimService {
       case 'UPSERT': {
         if (change.Action === 'CREATE' && current)
           return `Tried to create resource record set ${describe(record)} but it already exists`;
+        const missingTarget = this.aliasTargetProblem(zone, working, record);
+        if (missingTarget) return missingTarget;
         const conflict = this.cnameConflict(zone, working, record);
         if (conflict) return conflict;
         working.set(key, record);
@@ -295,6 +312,40 @@ export class Route53Service implements SimService {
       default:
         return `Invalid request: unknown Action ${String(change.Action)}`;
     }
+  }
+
+  /** An alias or a plain record set, exactly one of the two (an InvalidInput, refused before any check of the batch). */
+  private shapeProblem(action: string | undefined, record: ResourceRecordSet): string | undefined {
+    const plain = record.TTL !== undefined || (record.ResourceRecords?.length ?? 0) > 0;
+    const where = `in Change with [Action=${action}, Name=${record.Name}, Type=${record.Type}, SetIdentifier=${record.SetIdentifier ?? 'null'}]`;
+    if (record.AliasTarget && plain) {
+      return `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one ${where}`;
+    }
+    if (!record.AliasTarget && (record.TTL === undefined || (record.ResourceRecords?.length ?? 0) === 0)) {
+      return `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none ${where}`;
+    }
+    if (record.AliasTarget && record.AliasTarget.EvaluateTargetHealth === undefined) {
+      return `Invalid request: Missing field 'EvaluateTargetHealth' in AliasTarget ${where}`;
+    }
+    return undefined;
+  }
+
+  /** An alias must target something that exists: a load balancer (by its canonical zone) or a record of a zone. */
+  private aliasTargetProblem(
+    zone: SimZone,
+    working: Map<string, ResourceRecordSet>,
+    record: ResourceRecordSet,
+  ): string | undefined {
+    const target = record.AliasTarget;
+    if (!target) return undefined;
+    const targetZoneId = (target.HostedZoneId ?? '').replace(/^\/hostedzone\//, '');
+    const targetName = normaliseName(target.DNSName ?? '');
+    const records = targetZoneId === zone.id ? working : this.zones.get(targetZoneId)?.records;
+    const found = records
+      ? [...records.values()].some((other) => other.Name === targetName)
+      : this.aliasTargetExists(targetZoneId, targetName.replace(/\.$/, '').replace(/^dualstack\./, ''));
+    if (found) return undefined;
+    return `Tried to create an alias that targets ${targetName}, type ${record.Type} in zone ${targetZoneId}, but the alias target name does not lie within the target zone`;
   }
 
   private cnameConflict(

@@ -9,14 +9,50 @@ import { type Continuation, continuationSchema, envelope, sendContinuations } fr
 
 export const DNS_REQUEST_KIND = 'dns.change';
 
-const changeSchema = z.object({
-  action: z.enum(['UPSERT', 'DELETE']),
-  zoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ'),
-  name: z.string().min(1).max(255),
-  type: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
-  ttl: z.number().int().min(0).max(2_147_483_647),
-  values: z.array(z.string().min(1).max(4000)).min(1).max(100),
+/**
+ * An alias target (Route 53 API reference, AliasTarget): the target's hosted zone id (for a load balancer, its
+ * CanonicalHostedZoneId, not the zone the record lives in), its DNS name, and whether Route 53 answers with the target
+ * only while it is healthy.
+ */
+const aliasSchema = z.object({
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a hosted zone id such as Z32O12XQLNTSW2'),
+  dnsName: z.string().min(1).max(1024),
+  evaluateTargetHealth: z.boolean(),
 });
+
+export type DnsAliasTarget = z.output<typeof aliasSchema>;
+
+/**
+ * One record change: either a plain record (`ttl` and `values`) or an alias (`alias`, A or AAAA, no TTL and no values:
+ * Route 53 refuses an alias record set with TTL or ResourceRecords — API reference, ResourceRecordSet and
+ * ResourceRecord: "If you're creating an alias resource record set, omit ResourceRecord"). A DELETE of an alias must
+ * name the alias target the record has now, as a DELETE of a plain record names its values.
+ */
+const changeSchema = z
+  .object({
+    action: z.enum(['UPSERT', 'DELETE']),
+    zoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'expected a hosted zone id such as Z0123456789ABCDEFGHIJ'),
+    name: z.string().min(1).max(255),
+    type: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
+    ttl: z.number().int().min(0).max(2_147_483_647).optional(),
+    values: z.array(z.string().min(1).max(4000)).max(100).default([]),
+    alias: aliasSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.alias) {
+      if (c.ttl !== undefined || c.values.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['alias'], message: 'an alias change has no ttl and no values' });
+      }
+      if (c.type !== 'A' && c.type !== 'AAAA') {
+        ctx.addIssue({ code: 'custom', path: ['type'], message: 'fleetpilot writes alias records of type A or AAAA' });
+      }
+    } else {
+      if (c.ttl === undefined) ctx.addIssue({ code: 'custom', path: ['ttl'], message: 'a record change needs a ttl' });
+      if (c.values.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['values'], message: 'a record change needs at least one value' });
+      }
+    }
+  });
 
 export type DnsChange = z.output<typeof changeSchema>;
 

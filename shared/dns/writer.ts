@@ -6,6 +6,9 @@
  * Route 53 facts (developer guide "Quotas"; API reference ChangeResourceRecordSets):
  * - a change batch applies atomically, in one hosted zone;
  * - at most 1,000 ResourceRecord elements and 32,000 characters of record values per batch; an UPSERT counts twice;
+ *   an alias record set has no ResourceRecord and no Value (API reference, ResourceRecord: "omit ResourceRecord" for
+ *   an alias), so it adds no value characters; it is counted here as one record (twice for an UPSERT), which keeps
+ *   a batch of aliases within the 100 changes per request too (never reached: a request carries at most 100);
  * - five requests per second per account (Throttling / PriorRequestNotComplete beyond it);
  * - a batch is refused as a whole (InvalidChangeBatch) when one change is wrong: a DELETE whose values differ from
  *   the record's or whose record does not exist, two changes to the same name and type, a bad value.
@@ -16,6 +19,7 @@
  * "someone else's value now" (both fine) from a real failure.
  */
 import {
+  type AliasTarget,
   type Change,
   ChangeResourceRecordSetsCommand,
   ListResourceRecordSetsCommand,
@@ -24,7 +28,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { isAwsError } from '../errors';
 import type { Clock } from '../runtime/clock';
-import type { DnsChange, DnsOutcome, DnsRequest } from './request';
+import type { DnsAliasTarget, DnsChange, DnsOutcome, DnsRequest } from './request';
 
 /** Route 53 quotas per change batch. */
 export const MAX_RECORDS_PER_BATCH = 1000;
@@ -48,7 +52,7 @@ interface Entry {
 type EntryResult = 'applied' | 'gone' | 'foreign' | { failed: string } | 'retry';
 
 const weight = (c: DnsChange) => (c.action === 'UPSERT' ? 2 : 1);
-const recordsOf = (c: DnsChange) => c.values.length * weight(c);
+const recordsOf = (c: DnsChange) => (c.alias ? 1 : c.values.length) * weight(c);
 const charsOf = (c: DnsChange) => c.values.reduce((n, v) => n + v.length, 0) * weight(c);
 const keyOf = (c: DnsChange) => `${normalise(c.name)}|${c.type}`;
 const normalise = (name: string) => name.toLowerCase().replace(/\.$/, '');
@@ -187,9 +191,13 @@ async function refused(
   if (!current || normalise(current.Name ?? '') !== normalise(change.name) || current.Type !== change.type) {
     return 'gone';
   }
+  if (change.alias) {
+    // An alias whose target differs now is someone else's; the same target refused is a real failure.
+    return sameAliasTarget(current.AliasTarget, change.alias) ? { failed: reason } : 'foreign';
+  }
   const values = (current.ResourceRecords ?? []).map((r) => r.Value ?? '').sort();
   const ours = [...change.values].sort();
-  if (values.length !== ours.length || values.some((v, i) => v !== ours[i])) return 'foreign';
+  if (current.AliasTarget || values.length !== ours.length || values.some((v, i) => v !== ours[i])) return 'foreign';
   if (current.TTL === change.ttl) return { failed: reason };
   // Our values under another TTL (the config's TTL changed since the record was written): delete what is there.
   try {
@@ -212,8 +220,28 @@ async function refused(
 
 const toChange = (c: DnsChange): Change => ({
   Action: c.action,
-  ResourceRecordSet: { Name: c.name, Type: c.type, TTL: c.ttl, ResourceRecords: c.values.map((Value) => ({ Value })) },
+  ResourceRecordSet: c.alias
+    ? {
+        Name: c.name,
+        Type: c.type,
+        AliasTarget: {
+          HostedZoneId: c.alias.hostedZoneId,
+          DNSName: c.alias.dnsName,
+          EvaluateTargetHealth: c.alias.evaluateTargetHealth,
+        },
+      }
+    : { Name: c.name, Type: c.type, TTL: c.ttl, ResourceRecords: c.values.map((Value) => ({ Value })) },
 });
+
+/** Route 53 answers alias DNS names lower-case with a trailing dot. */
+export function sameAliasTarget(current: AliasTarget | undefined, wanted: DnsAliasTarget): boolean {
+  return (
+    current !== undefined &&
+    current.HostedZoneId === wanted.hostedZoneId &&
+    normalise(current.DNSName ?? '') === normalise(wanted.dnsName) &&
+    current.EvaluateTargetHealth === wanted.evaluateTargetHealth
+  );
+}
 
 interface Pacer {
   calls: number;

@@ -44,9 +44,10 @@ const EXPECTED: Record<string, string[]> = {
   // AWS's alarm sample names an alarm fleetpilot does not deploy (UNROUTED below); with a fleetpilot alarm's name it
   // reaches targetHealthAlarm (test/unit/target-health/deploy.test.ts).
   targetHealthAlarm: [],
+  siteRotate: ['acm-certificate-available'],
 };
 /** Samples that name no group (an AMI belongs to no group): routed whatever the config's groups; the handler decides. */
-const GROUPLESS = ['ec2-ami-state-change', 'ec2-ami-state-change-failed'];
+const GROUPLESS = ['ec2-ami-state-change', 'ec2-ami-state-change-failed', 'acm-certificate-available'];
 /** EventBridge samples no rule of ours may match. */
 const UNROUTED = [
   'autoscaling-instance-launch-successful',

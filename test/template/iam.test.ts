@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCHEDULER_ROLE } from '../../functions/ami-refresh/deploy';
 import { recordNamePatterns } from '../../functions/lifecycle/deploy';
+import { SITE_SCHEDULER_ROLE } from '../../functions/site/deploy';
 import { actionsCalledByCode, sourceFiles } from './sdk-calls';
 import {
   asArray,
@@ -46,8 +47,8 @@ const granted = () => new Set(allows().flatMap((s) => asArray(s.Action)));
 
 describe('the functions IAM policy', () => {
   it("reads the functions' own role; every other role is one a test checks on its own", () => {
-    // The Scheduler role: test/template/ami-refresh-schedules.test.ts.
-    const checkedElsewhere = [SCHEDULER_ROLE];
+    // The Scheduler roles: test/template/ami-refresh-schedules.test.ts, test/template/site-deploy.test.ts.
+    const checkedElsewhere = [SCHEDULER_ROLE, SITE_SCHEDULER_ROLE];
     const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
 
     expect(roles.sort()).toEqual([FUNCTIONS_ROLE, ...checkedElsewhere].sort());
@@ -121,12 +122,14 @@ describe('the functions IAM policy', () => {
     const config = packagedConfig();
     const render = (v: unknown) => renderString(v, config.region);
     const groups = config.services.map((s) => s.autoScalingGroup);
+    // The site capability's own Route 53 and listener statements (Sid "Site…"): test/template/site-deploy.test.ts.
+    const lifecycleAndAmi = () => allows().filter((s) => !String(s.Sid ?? '').startsWith('Site'));
     const resourcesOf = (action: string) =>
-      allows()
+      lifecycleAndAmi()
         .filter((s) => asArray(s.Action).includes(action))
         .flatMap((s) => asArray(s.Resource).map(render));
     const conditionsOf = (action: string) =>
-      allows()
+      lifecycleAndAmi()
         .filter((s) => asArray(s.Action).includes(action))
         .map((s) => s.Condition ?? {});
 

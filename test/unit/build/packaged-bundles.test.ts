@@ -23,6 +23,8 @@ const FUNCTIONS = {
   amiRefreshOutcome: 'functions/ami-refresh/refresh-handler',
   amiRefreshResume: 'functions/ami-refresh/resume-handler',
   targetHealthAlarm: 'functions/target-health/alarm-handler',
+  siteCheck: 'functions/site/check-handler',
+  siteRotate: 'functions/site/rotate-handler',
 } as const;
 
 /**
