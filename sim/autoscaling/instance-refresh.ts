@@ -135,6 +135,8 @@ interface SimRefresh {
   failedLaunches: string[];
   /** Replacements of the current phase seen updated. */
   updatedSeen: Set<string>;
+  /** Launches of the current phase seen failed (each counted once). */
+  failedSeen: Set<string>;
 }
 
 /** How many of the group's instances were healthy (by the group's health check) at one progress check. */
@@ -257,6 +259,7 @@ export class InstanceRefreshes {
       launching: new Set(),
       failedLaunches: [],
       updatedSeen: new Set(),
+      failedSeen: new Set(),
     };
     this.refreshes.push(refresh);
     this.schedule(refresh, 1_000);
@@ -449,13 +452,20 @@ export class InstanceRefreshes {
     fresh: readonly GroupInstance[],
     updated: readonly GroupInstance[],
   ): void {
+    const failed = (id: string) => {
+      refresh.launching.delete(id);
+      if (refresh.failedSeen.has(id)) return;
+      refresh.failedSeen.add(id);
+      refresh.failedLaunches.push(id);
+    };
     for (const id of refresh.launching) {
       const member = group.instances.get(id);
       if (member?.inServiceAt !== undefined) refresh.launching.delete(id);
-      else if (!member || member.terminating) {
-        refresh.launching.delete(id);
-        refresh.failedLaunches.push(id);
-      }
+      else if (!member) failed(id);
+    }
+    for (const member of group.instances.values()) {
+      if (refresh.before.has(member.id) || member.inServiceAt !== undefined) continue;
+      if (member.terminating) failed(member.id);
     }
     for (const member of fresh) {
       if (member.inServiceAt === undefined) refresh.launching.add(member.id);
@@ -514,6 +524,7 @@ export class InstanceRefreshes {
     refresh.launching = new Set();
     refresh.failedLaunches = [];
     refresh.updatedSeen = new Set();
+    refresh.failedSeen = new Set();
     refresh.status = 'RollbackInProgress';
     refresh.statusReason = reason;
     group.launchOverride = refresh.previous;
