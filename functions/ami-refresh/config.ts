@@ -171,6 +171,15 @@ export const amiRefreshSchema = z
       .optional()
       .describe('when to bake (EventBridge Scheduler cron with an IANA time zone); instance source only'),
     launchTemplate,
+    // Role names: 1–64 of A-Z a-z 0-9 and + = , . @ _ - (IAM API reference, CreateRole, RoleName). Roles with a path
+    // are not supported: the ARN iam:PassRole is granted on is built as role/<name>.
+    instanceRole: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name (1–64 of A-Z a-z 0-9 + = , . @ _ -), not an ARN')
+      .optional()
+      .describe(
+        "the role in the launch template's instance profile: Auto Scaling checks iam:PassRole on it when fleetpilot starts a refresh",
+      ),
     refresh: refreshSchema.default(refreshDefaults),
     retention: z
       .object({

@@ -7,7 +7,14 @@
  * list_amazonec2autoscaling.html. Image and snapshot ARNs have no account field (arn:${Partition}:ec2:${Region}::image/…).
  * Describe* actions accept only "*".
  */
-import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
+import {
+  type CapabilityDeploy,
+  type CfnResource,
+  type CfnValue,
+  cfn,
+  type IamStatement,
+  unique,
+} from '../../deploy/capability';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { AMI_STATE_CHANGE, REFRESH_DETAIL_TYPES } from './events';
 import { managedServices, TAG } from './flow';
@@ -171,6 +178,61 @@ function logicalIdPart(name: string): string {
     .join('');
 }
 
+/**
+ * What Auto Scaling checks on fleetpilot's behalf when it starts a refresh onto a launch template version: never
+ * called by fleetpilot itself (test/template/sdk-calls.ts lists them as dependent actions of StartInstanceRefresh).
+ *
+ * Auto Scaling checks ec2:RunInstances, ec2:CreateTags (launch templates with tag specifications) and iam:PassRole
+ * (launch templates with an instance profile) on the caller when a group is created or updated with a launch template
+ * (Auto Scaling user guide, "Amazon EC2 Auto Scaling API permissions" and "Control Amazon EC2 launch template usage in
+ * Auto Scaling groups"). A refresh with a desired configuration updates the group to it when it succeeds (Auto Scaling
+ * API reference, StartInstanceRefresh, DesiredConfiguration), and its start is refused with "You are not authorized to
+ * use launch template" without them; so they are granted, scoped as narrowly as IAM allows:
+ * - ec2:RunInstances only from the configured launch templates: the ec2:LaunchTemplate condition key, which every
+ *   resource type of RunInstances supports (EC2 user guide, "Example policies to control access the Amazon EC2 API",
+ *   launch templates; Service Authorization Reference, list_amazonec2.html). Images and snapshots have no account in
+ *   their ARN; the other resources are this account's.
+ * - ec2:CreateTags only inside RunInstances (ec2:CreateAction), on what a launch tags: instances, volumes, network
+ *   interfaces (EC2 user guide, "Grant permission to tag resources during creation").
+ * - iam:PassRole only on the roles the config names (amiRefresh.instanceRole) and only to EC2 (iam:PassedToService:
+ *   IAM user guide, "Grant a user permissions to pass a role to an AWS service").
+ */
+function launchChecks(config: FleetpilotConfig, templates: CfnValue[]): IamStatement[] {
+  const { join, partition, region, account } = cfn;
+  const managed = managedServices(config);
+  const own = (type: string) => join('arn:', partition, ':ec2:', region, ':', account, `:${type}/*`);
+  const roles = unique(managed.flatMap((s) => (s.amiRefresh.instanceRole ? [s.amiRefresh.instanceRole] : [])));
+  // One statement per template: a condition value here is one CloudFormation value or a list of plain strings.
+  const statements: IamStatement[] = templates.map((template, index) => ({
+    Sid: `AmiRefreshLaunchFromTemplate${index + 1}`,
+    Effect: 'Allow' as const,
+    Action: ['ec2:RunInstances'],
+    Resource: [
+      own('*'),
+      join('arn:', partition, ':ec2:', region, '::image/*'),
+      join('arn:', partition, ':ec2:', region, '::snapshot/*'),
+    ],
+    Condition: { ArnLike: { 'ec2:LaunchTemplate': template } },
+  }));
+  statements.push({
+    Sid: 'AmiRefreshLaunchTags',
+    Effect: 'Allow',
+    Action: ['ec2:CreateTags'],
+    Resource: [own('instance'), own('volume'), own('network-interface')],
+    Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+  });
+  if (roles.length > 0) {
+    statements.push({
+      Sid: 'AmiRefreshPassInstanceRoles',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: roles.map((name) => join('arn:', partition, ':iam::', account, `:role/${name}`)),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+  }
+  return statements;
+}
+
 function iamStatements(config: FleetpilotConfig): IamStatement[] {
   const { join, partition, region, account } = cfn;
   const managed = managedServices(config);
@@ -255,6 +317,7 @@ function iamStatements(config: FleetpilotConfig): IamStatement[] {
       Action: ['autoscaling:StartInstanceRefresh'],
       Resource: groups,
     },
+    ...launchChecks(config, templates),
     {
       Sid: 'AmiDescribeAutoScaling',
       Effect: 'Allow',

@@ -8,13 +8,18 @@ import {
   type RefreshPreferences,
   StartInstanceRefreshCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateVersionCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  type LaunchTemplateVersion,
+} from '@aws-sdk/client-ec2';
 import { envelope, sendContinuations } from '../../shared/continuation/envelope';
 import { isAwsError } from '../../shared/errors';
 import {
   ACTIVE,
   type AmiRefreshDeps,
   desiredVersion,
+  type GroupTemplate,
   groupTemplate,
   type ManagedService,
   matchesTemplate,
@@ -89,6 +94,21 @@ export async function startRefresh(request: StartRequest, deps: AmiRefreshDeps):
     return { status: 'reported', kind: 'ami-refresh.config.mismatch' };
   }
   const templateId = current.launchTemplateId;
+  const refusal = refusalFor(service, current, source);
+  if (refusal) {
+    await send(deps, {
+      ...base,
+      severity: 'critical',
+      kind: 'ami-refresh.config.mismatch',
+      title: refusal.title,
+      summary: `${refusal.summary} Nothing was changed.`,
+      facts: [
+        ['Image', imageId],
+        ['Launch template', `${templateId} version ${source.VersionNumber}`],
+      ],
+    });
+    return { status: 'reported', kind: 'ami-refresh.config.mismatch' };
+  }
 
   // Idempotent: a redelivered event finds the version made the first time (image-id filter: EC2 API reference,
   // DescribeLaunchTemplateVersions).
@@ -138,14 +158,7 @@ export async function startRefresh(request: StartRequest, deps: AmiRefreshDeps):
   if (running) return inProgress(request, deps, running.InstanceRefreshId, versionText, templateId);
 
   const spec = { LaunchTemplateId: templateId, Version: versionText ?? '(new version)' };
-  const desired: DesiredConfiguration = current.mixed
-    ? {
-        MixedInstancesPolicy: {
-          ...current.mixed,
-          LaunchTemplate: { ...current.mixed.LaunchTemplate, LaunchTemplateSpecification: spec },
-        },
-      }
-    : { LaunchTemplate: spec };
+  const desired = desiredConfiguration(current, spec, source.LaunchTemplateName, imageId);
   let refreshId: string | undefined;
   try {
     const started = await mutations.run(
@@ -188,6 +201,90 @@ export async function startRefresh(request: StartRequest, deps: AmiRefreshDeps):
     mutations,
   );
   return { status: 'reported', kind: 'ami-refresh.refresh.started' };
+}
+
+/**
+ * Why the refresh must not start with this group and config, if it must not.
+ *
+ * - Mixed instances policy: an override naming another launch template launches its instance types from that
+ *   template, whose image fleetpilot does not version (LaunchTemplateOverrides.LaunchTemplateSpecification, Auto
+ *   Scaling API reference; user guide, "Use multiple launch templates"): those instances would stay on the old image.
+ * - An instance profile in the template: Auto Scaling checks iam:PassRole on the caller when a group is created or
+ *   updated with a launch template that specifies an instance profile (Auto Scaling user guide, "Amazon EC2 Auto Scaling
+ *   API permissions" and "Control Amazon EC2 launch template usage in Auto Scaling groups"). The role may pass only
+ *   the role the config names (amiRefresh.instanceRole), so without one the refresh would be refused.
+ */
+export function refusalFor(
+  service: ManagedService,
+  current: GroupTemplate,
+  source: LaunchTemplateVersion,
+): { title: string; summary: string } | undefined {
+  const templateName = source.LaunchTemplateName;
+  const others = (current.mixed?.LaunchTemplate?.Overrides ?? [])
+    .map((o) => o.LaunchTemplateSpecification)
+    .filter((spec) => spec !== undefined && !sameTemplate(spec, current.launchTemplateId, templateName));
+  if (others.length > 0) {
+    const names = others.map((o) => o?.LaunchTemplateId ?? o?.LaunchTemplateName ?? '?').join(', ');
+    return {
+      title: `${service.autoScalingGroup} launches some instance types from another launch template`,
+      summary: `The group's mixed instances policy has overrides with launch templates ${names}; fleetpilot versions only ${current.launchTemplateId}, so their instances would keep their old image.`,
+    };
+  }
+  const profile = source.LaunchTemplateData?.IamInstanceProfile;
+  if (profile && service.amiRefresh.instanceRole === undefined) {
+    return {
+      title: `${service.name}: the launch template names an instance profile, the config no instance role`,
+      summary: `Version ${source.VersionNumber} of ${current.launchTemplateId} launches instances with instance profile ${profile.Arn ?? profile.Name ?? '?'}; Auto Scaling checks that fleetpilot may pass its role (iam:PassRole) before it refreshes onto the template. Set services[].amiRefresh.instanceRole to that role's name.`,
+    };
+  }
+  return undefined;
+}
+
+/** An override's launch template is the group's own (by id, or by the name the group's template has). */
+function sameTemplate(
+  spec: { LaunchTemplateId?: string | undefined; LaunchTemplateName?: string | undefined },
+  id: string,
+  name: string | undefined,
+): boolean {
+  return spec.LaunchTemplateId !== undefined ? spec.LaunchTemplateId === id : spec.LaunchTemplateName === name;
+}
+
+/**
+ * The refresh's desired configuration. A group with a mixed instances policy keeps its launch template in
+ * MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification, and the refresh names the whole policy
+ * (DesiredConfiguration: a LaunchTemplate or a MixedInstancesPolicy; once the refresh succeeds the group takes the
+ * desired configuration — Auto Scaling API reference, DesiredConfiguration and StartInstanceRefresh). So the policy is
+ * repeated as the group has it, with the new numbered version in its launch template and in every override that
+ * names the same template, and the new image in every override that sets its own ImageId (an override's ImageId is
+ * the image of the instances launched with it: LaunchTemplateOverrides.ImageId). Naming only a LaunchTemplate would
+ * drop the group's instance types and purchase options.
+ */
+export function desiredConfiguration(
+  current: GroupTemplate,
+  spec: { LaunchTemplateId: string; Version: string },
+  templateName: string | undefined,
+  imageId: string,
+): DesiredConfiguration {
+  const mixed = current.mixed;
+  if (!mixed) return { LaunchTemplate: spec };
+  const overrides = mixed.LaunchTemplate?.Overrides?.map((override) => ({
+    ...override,
+    ...(override.LaunchTemplateSpecification &&
+    sameTemplate(override.LaunchTemplateSpecification, spec.LaunchTemplateId, templateName)
+      ? { LaunchTemplateSpecification: spec }
+      : {}),
+    ...(override.ImageId !== undefined ? { ImageId: imageId } : {}),
+  }));
+  return {
+    MixedInstancesPolicy: {
+      ...mixed,
+      LaunchTemplate: {
+        ...mixed.LaunchTemplate,
+        LaunchTemplateSpecification: spec,
+        ...(overrides ? { Overrides: overrides } : {}),
+      },
+    },
+  };
 }
 
 export async function inProgress(

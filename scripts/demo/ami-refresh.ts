@@ -1,10 +1,12 @@
 /**
  * Demo chapter: AMI refresh. An image baked from a reference instance rolls through the group (every replacement
  * through the lifecycle hooks), the new launch template version becomes the default and retention retires the oldest
- * fleetpilot-made image; then an image whose release fails real requests is rolled back by the refresh's CloudWatch
- * alarm and rejected.
+ * fleetpilot-made image; then an image whose application never passes its health check: the launch hooks abandon
+ * each replacement, the refresh fails and rolls back, and the image is rejected. (The rollback on a CloudWatch alarm
+ * is tested in test/sim/scenarios/ami-refresh.test.ts.)
  */
 import { apps } from '../../sim/apps';
+import { FAILED_LAUNCHES_TO_FAIL } from '../../sim/autoscaling/instance-refresh';
 import type { Simulation } from '../../sim/simulation';
 import { type Chapter, HOUR } from './chapter';
 
@@ -15,17 +17,14 @@ const DISTRIBUTION_IMAGE = `ami-0${'d'.repeat(16)}`;
 /** Instance refresh statuses that end a refresh (Auto Scaling API reference, InstanceRefresh.Status). */
 const TERMINAL = new Set(['Successful', 'Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed']);
 
-const alarmOf = (serviceName: string) => `${serviceName}-5xx`;
-
 export const amiRefresh: Chapter = {
   prepare(_config, service, options) {
     const ami = service.amiRefresh;
     if (!ami || !('instance' in ami.source)) throw new Error(`the example config: ${service.name} bakes no images`);
     // The example names a reference instance and a launch template of an account we do not have: both are pointed at
-    // the simulated account's in run(), once they exist. Three demo-sized changes: half the group may be replaced at
-    // once (2 instances), a CloudWatch alarm on 5xx guards the refresh, and retention keeps only the newest image so
-    // that one is retired.
-    ami.refresh = { ...ami.refresh, minHealthyPercentage: 50, alarms: [alarmOf(service.name)] };
+    // the simulated account's in run(), once they exist. Two demo-sized changes: half the group may be replaced at
+    // once (2 instances), and retention keeps only the newest image so that one is retired.
+    ami.refresh = { ...ami.refresh, minHealthyPercentage: 50 };
     ami.retention = { keepNewest: 1, keepYoungerThanDays: 0 };
     options.launchTemplate = { imageId: CURRENT_IMAGE };
   },
@@ -34,7 +33,6 @@ export const amiRefresh: Chapter = {
     const ami = service.amiRefresh;
     if (!ami || !('instance' in ami.source)) throw new Error(`the example config: ${service.name} bakes no images`);
     const group = service.autoScalingGroup;
-    const alarm = alarmOf(service.name);
     const story: string[] = [];
     const template = sim.account.ec2.launchTemplates.byName(`${group}-lt`);
     if (!template) throw new Error(`the simulated account has no launch template ${group}-lt`);
@@ -67,24 +65,25 @@ export const amiRefresh: Chapter = {
       story.push(`retention did not retire ${CURRENT_IMAGE}`);
     }
 
-    timeline.heading('A second image whose release fails real requests: the refresh rolls back on its 5xx alarm');
+    timeline.heading('A second image whose application never passes its health check: the refresh rolls back');
     timeline.note(
-      `a new release on ${reference.id} answers the health check but fails real requests (CloudWatch alarm ${alarm} on 5xx)`,
+      `a new release on ${reference.id} never answers its health check with 200; each replacement's launch hook is abandoned, and Auto Scaling fails the refresh after ${FAILED_LAUNCHES_TO_FAIL} failed launches in a row (the simulated account's count; AWS documents none)`,
     );
     timeline.note(`Invoke amiRefreshBake {"action":"bake","service":"${service.name}"}`);
-    const before = new Set(sim.account.autoscaling.view()[0]?.instances.map((i) => i.id));
-    const second = await bakeAndRefresh(sim, service.name, 'manual-bake-2', async () => {
-      // The first replacement takes traffic, its 5xx rate crosses the alarm's threshold.
-      const replaced = () =>
-        sim.account.autoscaling.view()[0]?.instances.find((i) => !before.has(i.id) && i.lifecycleState === 'InService');
-      await sim.clock.runUntil(() => replaced() !== undefined, 3 * HOUR);
-      sim.account.autoscaling.refreshes.setAlarmState(alarm, 'ALARM');
-      timeline.note(`CloudWatch alarm ${alarm} -> ALARM (5xx from ${replaced()?.id ?? '?'})`);
+    const abandonedBefore = abandonedLaunches(sim);
+    const second = await bakeAndRefresh(sim, service.name, 'manual-bake-2', async (imageId) => {
+      sim.account.ec2.images.setApp(imageId, apps.broken(500));
     });
-    sim.account.autoscaling.refreshes.setAlarmState(alarm, 'OK');
     settled = (await sim.settle(HOUR)) && settled;
     if (second !== 'RollbackSuccessful') story.push(`the second refresh ended ${second ?? 'never'}, not rolled back`);
     if (template.defaultVersion !== 2) story.push(`the default version moved to ${template.defaultVersion}`);
+    const abandoned = abandonedLaunches(sim) - abandonedBefore;
+    if (abandoned < FAILED_LAUNCHES_TO_FAIL)
+      story.push(`${abandoned} launches were abandoned, not ${FAILED_LAUNCHES_TO_FAIL}`);
+    const failedNotice = sim.account.sns.published.find(
+      (m) => m.attributes.kind?.StringValue === 'ami-refresh.refresh.failed' && /failed to launch/.test(m.message),
+    );
+    if (!failedNotice) story.push('no critical notification explains that the replacements failed to launch');
     const rejected = sim.account.ec2.images.list().filter((i) => i.tags.get('fleetpilot:rejected') === 'true');
     if (rejected.length !== 1) story.push(`${rejected.length} images are tagged rejected, not 1`);
     if (!settled) story.push('the AMI refresh did not settle within its time limit');
@@ -94,25 +93,35 @@ export const amiRefresh: Chapter = {
 
 /**
  * Invokes amiRefreshBake by hand and runs virtual time until the instance refresh its image starts has ended
- * (`during` runs once the refresh exists); returns its final status, or undefined if none ended in time.
+ * (`baked` runs once CreateImage has made the image, before it is available); returns the refresh's final status, or
+ * undefined if none ended in time.
  */
 async function bakeAndRefresh(
   sim: Simulation,
   service: string,
   requestId: string,
-  during?: () => Promise<void>,
+  baked?: (imageId: string) => Promise<void>,
 ): Promise<string | undefined> {
   const known = sim.account.autoscaling.refreshes.list().length;
   const latest = () => sim.account.autoscaling.refreshes.list()[known];
+  const images = new Set(sim.account.ec2.images.list().map((i) => i.id));
+  const fresh = () => sim.account.ec2.images.list().find((i) => !images.has(i.id));
   const invocation = sim.lambda.invokeDirect(
     'amiRefreshBake',
     { fleetpilot: 'ami-refresh', action: 'bake', service },
     requestId,
   );
+  await sim.clock.runUntil(() => fresh() !== undefined, HOUR);
+  const image = fresh();
+  if (baked && image) await baked(image.id);
   await sim.clock.runUntil(() => latest() !== undefined, HOUR);
   const record = await invocation;
   if (record.outcome !== 'ok') throw new Error(`amiRefreshBake: ${record.outcome} ${record.error ?? ''}`);
-  if (during) await during();
   await sim.clock.runUntil(() => TERMINAL.has(latest()?.status ?? ''), 4 * HOUR);
   return latest()?.status;
+}
+
+/** How many launch lifecycle actions fleetpilot has abandoned so far (its critical lifecycle notices). */
+function abandonedLaunches(sim: Simulation): number {
+  return sim.account.sns.published.filter((m) => /abandon/i.test(m.attributes.kind?.StringValue ?? '')).length;
 }

@@ -43,11 +43,24 @@
  * - RollbackInstanceRefresh → as an auto rollback; ActiveInstanceRefreshNotFoundFault, IrreversibleInstanceRefreshFault
  *   (no desired configuration, or `$Latest` / `$Default`).
  *
+ * - Replacements that never become healthy. What AWS documents: a refresh "might fail for several reasons, such as EC2
+ *   launch failures, misconfigured health checks" (API reference, StartInstanceRefresh), with failed launches visible
+ *   as scaling activities; auto rollback starts "if the instance refresh fails for some reason" ("Undo changes with a
+ *   manual or auto rollback"); an instance whose launch lifecycle action is abandoned is terminated and replaced
+ *   ("How lifecycle hooks work"); a new instance counts as updated only once healthy and warmed up (InstanceRefresh,
+ *   PercentageComplete). What it does not document: how many failed launches, or how long without progress, fail a
+ *   refresh, nor its StatusReason then. The sim's choice: a launch of the refresh fails when the instance leaves the
+ *   group without ever having been InService (its launch hook was abandoned, or it never ran); after
+ *   FAILED_LAUNCHES_TO_FAIL (3) such failures in a row (an updated replacement resets the count) the phase fails as
+ *   above (Failed, or a rollback; RollbackFailed during a rollback). A new instance that reached InService and is
+ *   still unhealthy after the grace period fails it at once (see Failure).
+ *
  * Approximated: progress is checked every `tickMs` (5 s) of virtual time; MaxHealthyPercentage above 100 is accepted
  * but instances are still terminated before their replacements launch; ScaleInProtectedInstances and
  * StandbyInstances are reported but change nothing (the sim has neither protected nor standby instances); no warm
- * pools, mixed instances policies or ReplaceRootVolume strategy; a replacement whose launch is abandoned is simply
- * launched again (AWS fails the refresh after repeated launch failures); status reasons are the sim's own words.
+ * pools or ReplaceRootVolume strategy; a desired configuration with a MixedInstancesPolicy is refused with a
+ * ValidationError naming the sim's limit (the sim's groups have no mixed instances policy); status reasons are the
+ * sim's own words.
  */
 import {
   ActiveInstanceRefreshNotFoundFault,
@@ -67,6 +80,9 @@ import { serviceError } from '../errors';
 import { awsEvent, type InstanceRefreshDetailType } from '../events';
 import type { AutoScalingGroups } from './groups';
 import { type GroupInstance, type GroupLaunchTemplate, type SimGroup, validationError } from './model';
+
+/** Failed launches in a row after which the sim fails a refresh phase (AWS documents no number; see the header). */
+export const FAILED_LAUNCHES_TO_FAIL = 3;
 
 const ACTIVE: readonly InstanceRefreshStatus[] = [
   'Pending',
@@ -113,6 +129,14 @@ interface SimRefresh {
   timer?: TimerHandle;
   /** The fewest healthy instances seen at a progress check while the refresh was active, with the desired capacity. */
   lowestHealthy?: HealthySample;
+  /** Instances the current phase launched that are still in the group and have not been InService yet. */
+  launching: Set<string>;
+  /** Launches of the current phase that failed since the last updated replacement, newest last. */
+  failedLaunches: string[];
+  /** Replacements of the current phase seen updated. */
+  updatedSeen: Set<string>;
+  /** Launches of the current phase seen failed (each counted once). */
+  failedSeen: Set<string>;
 }
 
 /** How many of the group's instances were healthy (by the group's health check) at one progress check. */
@@ -194,6 +218,9 @@ export class InstanceRefreshes {
     if (input.Strategy !== undefined && input.Strategy !== 'Rolling') {
       throw validationError(`The simulated account supports only the Rolling strategy, not ${input.Strategy}.`);
     }
+    if (input.DesiredConfiguration?.MixedInstancesPolicy) {
+      throw validationError('The simulated account does not model mixed instances policies (DesiredConfiguration).');
+    }
     const prefs = this.resolvePreferences(group, input.Preferences ?? {});
     const desired = input.DesiredConfiguration?.LaunchTemplate
       ? this.desiredTemplate(input.DesiredConfiguration.LaunchTemplate)
@@ -229,6 +256,10 @@ export class InstanceRefreshes {
       percentage: 0,
       remaining: toReplace.length,
       checkpointsPassed: 0,
+      launching: new Set(),
+      failedLaunches: [],
+      updatedSeen: new Set(),
+      failedSeen: new Set(),
     };
     this.refreshes.push(refresh);
     this.schedule(refresh, 1_000);
@@ -320,6 +351,14 @@ export class InstanceRefreshes {
       );
       return;
     }
+    if (refresh.failedLaunches.length >= FAILED_LAUNCHES_TO_FAIL) {
+      this.fail(
+        group,
+        refresh,
+        `${refresh.failedLaunches.length} instances launched in a row failed to launch (${refresh.failedLaunches.join(', ')}): each left the group before it was InService (launch lifecycle action abandoned).`,
+      );
+      return;
+    }
     if (refresh.pausedUntil !== undefined) {
       if (now < refresh.pausedUntil) return;
       refresh.pausedUntil = undefined;
@@ -393,6 +432,7 @@ export class InstanceRefreshes {
         now - member.inServiceAt > group.healthCheckGracePeriod * 1000 &&
         !this.groups.isHealthy(group, member),
     );
+    this.trackLaunches(group, refresh, fresh, updated);
     const missing = Math.max(0, group.desired - this.groups.activeMembers(group).length);
     return {
       updated: Math.min(updated.length, refresh.total),
@@ -400,6 +440,39 @@ export class InstanceRefreshes {
       inFlight: oldLeaving + (fresh.length - updated.length) + missing,
       unhealthy: unhealthy?.id,
     };
+  }
+
+  /**
+   * Follows the phase's launches: one still in the group and never InService is launching; one that was launching and
+   * is now terminating or gone without having been InService failed; an updated one resets the count of failures.
+   */
+  private trackLaunches(
+    group: SimGroup,
+    refresh: SimRefresh,
+    fresh: readonly GroupInstance[],
+    updated: readonly GroupInstance[],
+  ): void {
+    const failed = (id: string) => {
+      refresh.launching.delete(id);
+      if (refresh.failedSeen.has(id)) return;
+      refresh.failedSeen.add(id);
+      refresh.failedLaunches.push(id);
+    };
+    for (const id of refresh.launching) {
+      const member = group.instances.get(id);
+      if (member?.inServiceAt !== undefined) refresh.launching.delete(id);
+      else if (!member) failed(id);
+    }
+    for (const member of group.instances.values()) {
+      if (refresh.before.has(member.id) || member.inServiceAt !== undefined) continue;
+      if (member.terminating) failed(member.id);
+    }
+    for (const member of fresh) {
+      if (member.inServiceAt === undefined) refresh.launching.add(member.id);
+    }
+    const newlyUpdated = updated.filter((member) => !refresh.updatedSeen.has(member.id));
+    for (const member of newlyUpdated) refresh.updatedSeen.add(member.id);
+    if (newlyUpdated.length > 0) refresh.failedLaunches = [];
   }
 
   private replaceBatch(group: SimGroup, refresh: SimRefresh, oldLeft: GroupInstance[]): void {
@@ -448,6 +521,10 @@ export class InstanceRefreshes {
     refresh.remaining = launched.length;
     refresh.percentage = 0;
     refresh.pausedUntil = undefined;
+    refresh.launching = new Set();
+    refresh.failedLaunches = [];
+    refresh.updatedSeen = new Set();
+    refresh.failedSeen = new Set();
     refresh.status = 'RollbackInProgress';
     refresh.statusReason = reason;
     group.launchOverride = refresh.previous;

@@ -15,6 +15,17 @@ export const SERVICE_PREFIX: Readonly<Record<string, string>> = Object.fromEntri
 /** Operations authorised by another operation's IAM action (SQS developer guide, "Amazon SQS API permissions"). */
 const IAM_ACTION_OF: Record<string, string> = { 'sqs:SendMessageBatch': 'sqs:SendMessage' };
 
+/**
+ * Actions AWS checks on the caller when the code calls another one, which the code never calls itself ("dependent
+ * actions": Auto Scaling API reference, "Granting IAM permissions for Amazon EC2 Auto Scaling actions"). Auto Scaling
+ * checks ec2:RunInstances, ec2:CreateTags (tag specifications) and iam:PassRole (instance profile) when a group is
+ * created or updated with a launch template (Auto Scaling user guide, "Amazon EC2 Auto Scaling API permissions");
+ * StartInstanceRefresh with a desired launch template updates the group to it (see functions/ami-refresh/deploy.ts).
+ */
+export const DEPENDENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'autoscaling:StartInstanceRefresh': ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'],
+};
+
 export function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);

@@ -1,5 +1,6 @@
 import {
   CancelInstanceRefreshCommand,
+  CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   type InstanceRefresh,
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { apps } from '../../../sim';
+import { FAILED_LAUNCHES_TO_FAIL } from '../../../sim/autoscaling/instance-refresh';
 import type { SimEvent } from '../../../sim/events';
 import { type Harness, rejectionOf, startAccount } from './harness';
 
@@ -231,6 +233,53 @@ describe('simulated Auto Scaling instance refresh', () => {
       'EC2 Auto Scaling Instance Refresh Rollback Started',
       'EC2 Auto Scaling Instance Refresh Rollback Succeeded',
     ]);
+  });
+
+  it('fails after three launches in a row are abandoned by a launch hook, naming them (a count the sim chose)', async () => {
+    const { InstanceRefreshId = '' } = await start({ MinHealthyPercentage: 75 });
+    const before = new Set(h.account.autoscaling.view()[0]?.instances.map((instance) => instance.id));
+    const abandoned: string[] = [];
+    const waiting = () =>
+      h.account.autoscaling
+        .view()[0]
+        ?.instances.find((i) => !before.has(i.id) && !abandoned.includes(i.id) && i.lifecycleState === 'Pending:Wait');
+    for (let launch = 0; launch < FAILED_LAUNCHES_TO_FAIL; launch++) {
+      await h.clock.runUntil(() => waiting() !== undefined, 60 * 60 * 1000);
+      const instance = waiting()?.id ?? '';
+      expect(statusOf(InstanceRefreshId)).toBe('InProgress');
+      await h.autoScaling.send(
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: GROUP,
+          LifecycleHookName: 'launch-hook',
+          InstanceId: instance,
+          LifecycleActionResult: 'ABANDON',
+        }),
+      );
+      abandoned.push(instance);
+    }
+
+    await h.clock.runUntil(() => statusOf(InstanceRefreshId) === 'Failed', 60 * 60 * 1000);
+    const refresh = await describe1(InstanceRefreshId);
+    expect(refresh?.Status).toBe('Failed');
+    expect(refresh?.StatusReason).toContain('failed to launch');
+    for (const id of abandoned) expect(refresh?.StatusReason).toContain(id);
+  });
+
+  it('refuses a mixed instances policy as the desired configuration, which it does not model', async () => {
+    const error = await rejectionOf(
+      h.autoScaling.send(
+        new StartInstanceRefreshCommand({
+          AutoScalingGroupName: GROUP,
+          DesiredConfiguration: {
+            MixedInstancesPolicy: {
+              LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: templateId, Version: '2' } },
+            },
+          },
+        }),
+      ),
+    );
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toContain('mixed instances');
   });
 
   it('ends Failed without AutoRollback, leaving the group on its previous version', async () => {

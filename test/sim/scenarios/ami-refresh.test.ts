@@ -4,13 +4,16 @@
  * the lifecycle hooks (each new instance registered, healthy and named before it goes into service) → the refresh
  * succeeds → the new version becomes the template's default. Then the paths the issue names: a duplicated image
  * event, a refresh already running when the image arrives (wait / skip), a failed bake, a rollback through a
- * CloudWatch alarm (the sim fails a refresh on an alarm in ALARM; an abandoned replacement is launched again instead),
- * and retention with images in use. Each asserts the account's final state, the notifications and the invariants.
+ * CloudWatch alarm (the sim fails a refresh on an alarm in ALARM), a rollback after
+ * replacements that never pass their health check (abandoned by the launch hook until the sim fails the refresh and
+ * rolls it back: sim/autoscaling/instance-refresh.ts, header), and retention with images in use. Each asserts the
+ * account's final state, the notifications and the invariants.
  */
 import { join } from 'node:path';
 import { AutoScalingClient, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateImageCommand, EC2Client, type Tag } from '@aws-sdk/client-ec2';
 import { loadConfig } from '../../../shared/config/load';
+import { apps } from '../../../sim/apps';
 import { checkInvariants } from '../../../sim/invariants';
 import { attachSim } from '../../../sim/plug';
 import { type Simulation, startSimulation } from '../../../sim/simulation';
@@ -250,6 +253,29 @@ describe('AMI refresh on the simulated account', () => {
     expect(failed[0]?.message).toContain('web-5xx');
     expect(failed[0]?.message).toContain(image);
     expect(count(s, 'ami-refresh.refresh.succeeded')).toBe(0);
+    expect(checkInvariants(s)).toEqual([]);
+  });
+
+  it('rolls back when the replacements never pass their health check: launch hooks abandon them, the image is rejected', async () => {
+    const s = start({ refresh: { autoRollback: true } });
+    expect(await s.settle(HOUR)).toBe(true);
+    const before = s.account.autoscaling.view()[0]?.instances.map((i) => i.id) ?? [];
+
+    const image = await bakeElsewhere(s, 'web-never-healthy');
+    s.account.ec2.images.setApp(image, apps.broken(500));
+    expect(await runRefresh(s)).toBe('RollbackSuccessful');
+
+    expect(template(s)?.defaultVersion).toBe(1);
+    expect(s.account.ec2.images.get(image)?.tags.get('fleetpilot:rejected')).toBe('true');
+    expect(groupImages(s).every((id) => id === BASE_IMAGE)).toBe(true);
+    expect(groupImages(s).length).toBe(before.length);
+    // Each replacement on the new image was abandoned by fleetpilot's launch hook (a critical lifecycle notice).
+    const abandoned = s.account.sns.published.filter((m) => /abandon/i.test(m.attributes.kind?.StringValue ?? ''));
+    expect(abandoned.length).toBeGreaterThanOrEqual(3);
+    const failed = notices(s).filter((n) => n.kind === 'ami-refresh.refresh.failed');
+    expect(failed.map((n) => n.severity)).toEqual(['critical']);
+    expect(failed[0]?.message).toMatch(/failed to launch/);
+    expect(failed[0]?.message).toContain(image);
     expect(checkInvariants(s)).toEqual([]);
   });
 

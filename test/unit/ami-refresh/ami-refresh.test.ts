@@ -4,8 +4,10 @@
  * retention with images in use, adopt, dry run.
  */
 import {
+  DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   InstanceRefreshInProgressFault,
+  type LaunchTemplateOverrides,
   StartInstanceRefreshCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
@@ -220,6 +222,139 @@ describe('an available image', () => {
     const wouldHave = notifier.sent[0]?.facts.find(([label]) => label === 'Dry run: would have')?.[1] ?? '';
     expect(wouldHave).toMatch(/CreateLaunchTemplateVersion/);
     expect(wouldHave).toMatch(/StartInstanceRefresh/);
+  });
+});
+
+/** The group of groupOnVersion4, but with its launch template inside a mixed instances policy (with overrides). */
+function mixedGroupOnVersion4(overrides: LaunchTemplateOverrides[]): void {
+  groupOnVersion4();
+  autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: GROUP,
+        MixedInstancesPolicy: {
+          LaunchTemplate: {
+            LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', Version: '4' },
+            Overrides: overrides,
+          },
+          InstancesDistribution: { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' },
+        },
+        MinSize: 2,
+        MaxSize: 4,
+        DesiredCapacity: 2,
+        DefaultCooldown: 300,
+        AvailabilityZones: ['eu-west-1a'],
+        HealthCheckType: 'ELB',
+        CreatedTime: new Date(NOW),
+      },
+    ],
+  });
+  ourImage();
+  ec2.on(DescribeLaunchTemplateVersionsCommand, { Filters: [{ Name: 'image-id', Values: [NEW_IMAGE] }] }).resolves({
+    LaunchTemplateVersions: [],
+  });
+  ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 5 } });
+  autoScaling.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-1' });
+}
+
+describe('a group with a mixed instances policy', () => {
+  it('refreshes onto the whole policy as the group has it, with the new version in the template and its overrides', async () => {
+    const { deps, notifier } = makeDeps(configWith(bakeSection));
+    mixedGroupOnVersion4([
+      { InstanceType: 't3.large' },
+      { InstanceType: 'm6g.large', LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE, Version: '4' } },
+    ]);
+
+    await makeImageHandler(deps)(loadEvent('ec2-ami-state-change'));
+
+    expect(ec2).toHaveReceivedCommandWith(CreateLaunchTemplateVersionCommand, { SourceVersion: '4' });
+    const desired = autoScaling.commandCalls(StartInstanceRefreshCommand)[0]?.args[0].input.DesiredConfiguration;
+    expect(desired?.LaunchTemplate).toBeUndefined();
+    expect(desired?.MixedInstancesPolicy).toEqual({
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE, Version: '5' },
+        Overrides: [
+          { InstanceType: 't3.large' },
+          { InstanceType: 'm6g.large', LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE, Version: '5' } },
+        ],
+      },
+      InstancesDistribution: { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' },
+    });
+    expect(kinds(notifier.sent)).toEqual(['ami-refresh.refresh.started']);
+  });
+
+  it('puts the new image into overrides that set their own ImageId', async () => {
+    const { deps } = makeDeps(configWith(bakeSection));
+    mixedGroupOnVersion4([{ InstanceType: 't3.large', ImageId: 'ami-0old0000000000000' }]);
+
+    await makeImageHandler(deps)(loadEvent('ec2-ami-state-change'));
+
+    const desired = autoScaling.commandCalls(StartInstanceRefreshCommand)[0]?.args[0].input.DesiredConfiguration;
+    expect(desired?.MixedInstancesPolicy?.LaunchTemplate?.Overrides).toEqual([
+      { InstanceType: 't3.large', ImageId: NEW_IMAGE },
+    ]);
+  });
+
+  it('refuses, changing nothing, when an override launches from another launch template', async () => {
+    const { deps, notifier } = makeDeps(configWith(bakeSection));
+    mixedGroupOnVersion4([
+      {
+        InstanceType: 'm6g.large',
+        LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0arm0000000000000', Version: '2' },
+      },
+    ]);
+
+    await makeImageHandler(deps)(loadEvent('ec2-ami-state-change'));
+
+    expect(ec2).not.toHaveReceivedCommand(CreateLaunchTemplateVersionCommand);
+    expect(autoScaling).not.toHaveReceivedCommand(StartInstanceRefreshCommand);
+    expect(notifier.sent.map((n) => [n.kind, n.severity])).toEqual([['ami-refresh.config.mismatch', 'critical']]);
+    expect(notifier.sent[0]?.summary).toContain('lt-0arm0000000000000');
+  });
+});
+
+describe('a launch template with an instance profile', () => {
+  function profileVersion4(): void {
+    groupOnVersion4();
+    ourImage();
+    ec2.on(DescribeLaunchTemplateVersionsCommand, { LaunchTemplateId: TEMPLATE, Versions: ['4'] }).resolves({
+      LaunchTemplateVersions: [
+        {
+          LaunchTemplateId: TEMPLATE,
+          LaunchTemplateName: 'web',
+          VersionNumber: 4,
+          LaunchTemplateData: { ImageId: 'ami-0old0000000000000', IamInstanceProfile: { Name: 'web-profile' } },
+        },
+      ],
+    });
+    ec2.on(DescribeLaunchTemplateVersionsCommand, { Filters: [{ Name: 'image-id', Values: [NEW_IMAGE] }] }).resolves({
+      LaunchTemplateVersions: [],
+    });
+    ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 5 } });
+    autoScaling.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-1' });
+  }
+
+  it('refuses, changing nothing, when the config names no instance role (PassRole would be refused)', async () => {
+    const { deps, notifier } = makeDeps(configWith(bakeSection));
+    profileVersion4();
+
+    await makeImageHandler(deps)(loadEvent('ec2-ami-state-change'));
+
+    expect(ec2).not.toHaveReceivedCommand(CreateLaunchTemplateVersionCommand);
+    expect(autoScaling).not.toHaveReceivedCommand(StartInstanceRefreshCommand);
+    expect(notifier.sent.map((n) => n.kind)).toEqual(['ami-refresh.config.mismatch']);
+    expect(notifier.sent[0]?.summary).toContain('instanceRole');
+    expect(notifier.sent[0]?.summary).toContain('web-profile');
+  });
+
+  it('refreshes when the config names the instance role', async () => {
+    const { deps, notifier } = makeDeps(configWith({ ...bakeSection, instanceRole: 'web-instance' }));
+    profileVersion4();
+
+    await makeImageHandler(deps)(loadEvent('ec2-ami-state-change'));
+
+    expect(autoScaling).toHaveReceivedCommandTimes(StartInstanceRefreshCommand, 1);
+    expect(notifier.sent.map((n) => n.kind)).toEqual(['ami-refresh.refresh.started']);
   });
 });
 
