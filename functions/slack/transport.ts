@@ -184,10 +184,11 @@ function parseApiAnswer(body: string): { ok: true } | { ok: false; error: string
 
 /** An error's message and its cause's code, without the request (whose URL may be the secret). */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: { code?: unknown } }).cause;
+  // Duck-typed: fetch's errors may come from another realm than this module's Error (e.g. under a test runner).
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: { code?: unknown } };
   const code = cause && typeof cause.code === 'string' ? ` ${cause.code}` : '';
-  return `${error.name}: ${error.message}${code}`;
+  return `${String(name)}: ${String(message)}${code}`;
 }
 
 /** The secret, and the path of a webhook URL (which is the secret part), replaced. */
