@@ -79,7 +79,7 @@ export function receivedFrom(envelope: SnsEnvelope): Received {
   if (own.success) {
     const { service, ...rest } = own.data.notification;
     const notification: Notification = { ...rest, ...(service !== undefined ? { service } : {}) };
-    return { notification, factsLeftOut: own.data.factsLeftOut };
+    return { notification, factsLeftOut: own.data.factsLeftOut, snsMessageId: envelope.MessageId };
   }
   const attributes = envelope.MessageAttributes ?? {};
   const attributeSeverity = severity.safeParse(attributes.severity?.Value);
@@ -100,6 +100,7 @@ export function receivedFrom(envelope: SnsEnvelope): Received {
         correlationId: envelope.MessageId,
       },
       factsLeftOut: 0,
+      snsMessageId: envelope.MessageId,
     };
   }
   return {
@@ -114,6 +115,7 @@ export function receivedFrom(envelope: SnsEnvelope): Received {
       correlationId: envelope.MessageId,
     },
     factsLeftOut: 0,
+    snsMessageId: envelope.MessageId,
   };
 }
 

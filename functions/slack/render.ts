@@ -43,7 +43,14 @@ export interface SlackMessage {
 export interface Received {
   notification: Notification;
   factsLeftOut: number;
+  /**
+   * The SNS MessageId, kept as the `block_id` of the notification's first block (`sns-<id>`; block ids are at most
+   * 255 characters and unique within a message): ties a Slack message to the e-mails of the same notifications.
+   */
+  snsMessageId?: string;
 }
+
+const blockId = (r: Received) => (r.snsMessageId ? { block_id: `sns-${r.snsMessageId}`.slice(0, 255) } : {});
 
 /** What the message mentions: `<!here>`, `<!channel>`, `<!subteam^ID>` or nobody. */
 export type Mention = string | undefined;
@@ -163,7 +170,8 @@ function within(head: KnownBlock[], middle: KnownBlock[], tail: KnownBlock[], wh
 }
 
 /** One notification: header, summary (with the mention), facts as fields, links as buttons, the context line. */
-export function renderNotification({ notification: n, factsLeftOut }: Received, mention: Mention): SlackMessage {
+export function renderNotification(received: Received, mention: Mention): SlackMessage {
+  const { notification: n, factsLeftOut } = received;
   const notes: string[] = [];
   if (factsLeftOut > 0) notes.push(`${factsLeftOut} more fact(s) did not fit in the notification; see the e-mail`);
   const cutFacts = n.facts.filter(([, value]) => value.length > BLOCK_KIT_LIMITS.fieldText - 60).length;
@@ -176,7 +184,7 @@ export function renderNotification({ notification: n, factsLeftOut }: Received, 
     ...(notes.length > 0 ? [context(notes.map((s) => `_${s}_`))] : []),
   ];
   const blocks = within(
-    [header(`${emoji[n.severity]} ${title(n)}`), section(summary)],
+    [{ ...header(`${emoji[n.severity]} ${title(n)}`), ...blockId(received) }, section(summary)],
     [...factSections(n.facts), ...actions],
     tail,
     'fact or link blocks',
@@ -207,10 +215,14 @@ export function renderBurst(
     .map(([s, count]) => `${count} ${s}`)
     .join(', ');
   const who = service ?? 'fleetpilot';
-  const lines = notifications.map((n) => {
+  const lines = received.map((r) => {
+    const n = r.notification;
     const link = n.links[0] && n.links[0].url.length <= BLOCK_KIT_LIMITS.buttonUrl ? n.links[0] : undefined;
     const more = link ? `  <${link.url}|${escapeMrkdwn(clip(link.label, BLOCK_KIT_LIMITS.buttonText))}>` : '';
-    return section(`${emoji[n.severity]} *${escapeMrkdwn(n.title)}*\n${escapeMrkdwn(n.summary)}${more}`);
+    return {
+      ...section(`${emoji[n.severity]} *${escapeMrkdwn(n.title)}*\n${escapeMrkdwn(n.summary)}${more}`),
+      ...blockId(r),
+    };
   });
   const kinds = [...new Set(notifications.map((n) => n.kind))];
   const ids = notifications.map((n) => n.correlationId);
@@ -241,7 +253,7 @@ export function renderBurst(
 
 /** A screenshot-like text rendering of a message (the demo and the README show it next to the e-mail). */
 export function renderAsText(message: SlackMessage, where: string): string[] {
-  const out = [`+-- Slack ${where} ${'-'.repeat(Math.max(0, 60 - where.length))}`];
+  const out = [`+-- Slack ${where ? `${where} ` : ''}${'-'.repeat(Math.max(0, 60 - where.length))}`];
   const add = (text: string) => {
     for (const line of text.split('\n')) out.push(`| ${readable(line)}`);
   };

@@ -75,7 +75,7 @@ describe('slackDeliver', () => {
     const n = aNotification();
 
     // Act
-    const { result } = await deliver([n]);
+    const { result, records } = await deliver([n]);
 
     // Assert
     expect(result.batchItemFailures).toEqual([]);
@@ -88,6 +88,7 @@ describe('slackDeliver', () => {
     expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
     expect(blocks[0]).toEqual({
       type: 'header',
+      block_id: `sns-${JSON.parse(records[0]?.body ?? '{}').MessageId}`,
       text: { type: 'plain_text', text: `:rotating_light: web: ${n.title}`, emoji: true },
     });
     expect(blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `<!here> *CRITICAL*  ${n.summary}` } });

@@ -158,7 +158,11 @@ describe('the SNS envelope', () => {
     const received = receivedFrom(parseEnvelope(recordOf(n).body));
 
     // Assert
-    expect(received).toEqual({ notification: { ...n, facts: n.facts.map((f) => [...f]) }, factsLeftOut: 0 });
+    expect(received).toEqual({
+      notification: { ...n, facts: n.facts.map((f) => [...f]) },
+      factsLeftOut: 0,
+      snsMessageId: expect.any(String),
+    });
   });
 
   it('puts a CloudWatch alarm on the topic in words', () => {
