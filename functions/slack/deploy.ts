@@ -1,6 +1,7 @@
 /**
- * What the Slack function needs from the stack: its queue subscribed to the alerts topic, the queue's dead-letter
- * queue and alarm, and ssm:GetParameter on exactly the parameters the config names. Never imported by a handler.
+ * What the Slack function needs from the stack: the subscription of its queue (serverless.yml) to the alerts topic,
+ * the queue's policy, the dead-letter alarm, a metric filter, and ssm:GetParameter on exactly the parameters the
+ * config names. Never imported by a handler.
  *
  * Why a queue between the topic and the function (rather than a Lambda subscription): SNS invokes a subscribed
  * function once per message, so a burst would be dozens of invocations and dozens of Slack messages; the SQS event
@@ -16,17 +17,14 @@ import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import type { SlackConfig } from './config';
 
+/**
+ * Logical ids of the queue and its dead-letter queue, declared in serverless.yml's resources (the simulated account
+ * and test/sim/account/wiring-queues.test.ts read queues from there).
+ */
 export const SLACK_QUEUE = 'SlackQueue';
 export const SLACK_DEAD_LETTER_QUEUE = 'SlackDeadLetterQueue';
 /** serverless.yml's logical id of the alerts topic (deploy/stack-values.ts logicalIds). */
 const ALERTS_TOPIC = 'AlertsTopic';
-/**
- * Six times the function's timeout (40 s in serverless.yml), as the Lambda developer guide advises for SQS sources, and
- * under the 300 s every work queue of the stack keeps to.
- */
-const VISIBILITY_TIMEOUT_S = 240;
-/** Receives before a message goes to the dead-letter queue: the first try and two more. */
-export const SLACK_MAX_RECEIVE_COUNT = 3;
 
 /** The SSM parameters the config names (the secrets of every service's Slack transport). */
 export function slackParameters(config: FleetpilotConfig): string[] {
@@ -68,22 +66,6 @@ function iamStatements(config: FleetpilotConfig): IamStatement[] {
 function resources(config: FleetpilotConfig): Record<string, CfnResource> {
   const subscribed = slackParameters(config).length > 0;
   return {
-    [SLACK_QUEUE]: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        VisibilityTimeout: VISIBILITY_TIMEOUT_S,
-        MessageRetentionPeriod: 345600,
-        SqsManagedSseEnabled: true,
-        RedrivePolicy: {
-          deadLetterTargetArn: { 'Fn::GetAtt': [SLACK_DEAD_LETTER_QUEUE, 'Arn'] },
-          maxReceiveCount: SLACK_MAX_RECEIVE_COUNT,
-        },
-      },
-    },
-    [SLACK_DEAD_LETTER_QUEUE]: {
-      Type: 'AWS::SQS::Queue',
-      Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
-    },
     SlackQueuePolicy: {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
