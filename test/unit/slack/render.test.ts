@@ -11,6 +11,7 @@ import {
   renderNotification,
   type SlackMessage,
 } from '../../../functions/slack/render';
+import { loadEvent } from '../../helpers/events';
 import { aNotification, recordOf } from './harness';
 
 type AnyBlock = Record<string, unknown> & { type: string };
@@ -162,6 +163,26 @@ describe('the SNS envelope', () => {
       notification: { ...n, facts: n.facts.map((f) => [...f]) },
       factsLeftOut: 0,
       snsMessageId: expect.any(String),
+    });
+  });
+
+  it("reads AWS's published SQS subscriber message: a plain-text message is shown with its subject", () => {
+    // Arrange
+    const body = JSON.stringify(loadEvent('sns-sqs-notification'));
+
+    // Act
+    const { notification, snsMessageId } = receivedFrom(parseEnvelope(body));
+
+    // Assert
+    expect(snsMessageId).toBe('63a3f6b6-d533-4a47-aef9-fcf5cf758c76');
+    expect(notification).toEqual({
+      severity: 'warning',
+      kind: 'sns.message',
+      title: 'Testing publish to subscribed queues',
+      summary: 'Hello world!',
+      facts: [],
+      links: [],
+      correlationId: '63a3f6b6-d533-4a47-aef9-fcf5cf758c76',
     });
   });
 
