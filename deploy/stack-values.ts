@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { amiRefreshDeploy } from '../functions/ami-refresh/deploy';
 import { lifecycleDeploy } from '../functions/lifecycle/deploy';
 import { siteDeploy } from '../functions/site/deploy';
+import { slackDeploy } from '../functions/slack/deploy';
 import { targetHealthDeploy } from '../functions/target-health/deploy';
 import { loadConfig } from '../shared/config/load';
 import type { FleetpilotConfig } from '../shared/config/schema';
@@ -32,6 +33,7 @@ export const capabilities: readonly CapabilityDeploy[] = [
   amiRefreshDeploy,
   targetHealthDeploy,
   siteDeploy,
+  slackDeploy,
 ];
 
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */

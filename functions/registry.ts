@@ -14,6 +14,7 @@ import {
 import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
 import { makeSiteCheckHandler, makeSiteRotateHandler } from './site/handlers';
+import { makeSlackHandler } from './slack/handlers';
 import { makeTargetHealthHandler } from './target-health/handlers';
 
 // biome-ignore lint/suspicious/noExplicitAny: each handler parses its own event; the table only routes.
@@ -31,6 +32,7 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/target-health/alarm-handler.handler': (deps) => makeTargetHealthHandler(deps),
   'functions/site/check-handler.handler': (deps) => makeSiteCheckHandler(deps),
   'functions/site/rotate-handler.handler': (deps) => makeSiteRotateHandler(deps),
+  'functions/slack/deliver-handler.handler': (deps) => makeSlackHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

@@ -34,7 +34,7 @@ import { SeededRandom } from './random';
 import { type Route53Options, Route53Service, type ZoneSpec } from './route53';
 import { type PublishedMessage, SnsService } from './sns';
 import { type QueueSpec, SqsService } from './sqs';
-import { SsmService } from './ssm';
+import { type ParameterSpec, SsmService } from './ssm';
 
 export interface CallRecord {
   service: ServiceName;
@@ -72,6 +72,10 @@ export interface StackSpec {
   securityGroups?: SecurityGroupSpec[];
   /** Load balancers with their listeners (certificates) and the target groups they send to (by name). */
   loadBalancers?: LoadBalancerSpec[];
+  /** SQS subscriptions of topics (by name): CloudFormation's AWS::SNS::Subscription with Protocol sqs. */
+  subscriptions?: { topic: string; queue: string; rawMessageDelivery?: boolean; filterPolicy?: string }[];
+  /** Parameter Store parameters that exist from the start (SecureString unless told). */
+  parameters?: ParameterSpec[];
 }
 
 export interface AccountSnapshot {
@@ -165,7 +169,24 @@ export class SimAccount implements SimEndpoint {
     this.cloudWatch.useMetricSource((namespace, metric, dimensions) =>
       this.elbv2.hostCountMetric(namespace, metric, dimensions),
     );
-    this.ssm = new SsmService(ctx);
+    this.ssm = new SsmService(ctx, spec.parameters ?? []);
+    const sendMessage = this.sqs.operationHandler('SendMessage');
+    this.sns.sqsSender = (queueArn, body, attributes) => {
+      sendMessage?.({
+        QueueUrl: this.sqs.urlOf(queueArn.split(':').pop() ?? ''),
+        MessageBody: body,
+        MessageAttributes: attributes,
+      });
+    };
+    for (const subscription of spec.subscriptions ?? []) {
+      this.sns.subscribe({
+        topicArn: `arn:aws:sns:${this.region}:${this.accountId}:${subscription.topic}`,
+        protocol: 'sqs',
+        endpoint: `arn:aws:sqs:${this.region}:${this.accountId}:${subscription.queue}`,
+        ...(subscription.rawMessageDelivery ? { rawMessageDelivery: true } : {}),
+        ...(subscription.filterPolicy ? { filterPolicy: subscription.filterPolicy } : {}),
+      });
+    }
     this.faults = new Faults(faultDice, this.events);
     this.services = {
       ec2: this.ec2,

@@ -9,6 +9,7 @@ import type { LifecycleHookSpec } from './autoscaling/model';
 import { createVirtualClock, type VirtualClock } from './clock';
 import type { HealthCheckSpec } from './elbv2';
 import { type InvocationRecord, LocalLambda } from './lambda';
+import type { ParameterSpec } from './ssm';
 import { readWiring, type Wiring } from './wiring';
 
 export interface SimulationOptions {
@@ -39,6 +40,13 @@ export interface SimulationOptions {
   maxAttempts?: number;
   crashRate?: number;
   onInvocation?: (record: InvocationRecord) => void;
+  /**
+   * Create the SQS subscriptions of the alerts topic that the template declares (AWS::SNS::Subscription, protocol sqs:
+   * the Slack queue). Off by default: their subscriber posts to the Slack URL its parameter holds, over the network.
+   */
+  subscriptions?: boolean;
+  /** Parameter Store parameters of the account (e.g. the Slack webhook's SecureString). */
+  parameters?: ParameterSpec[];
 }
 
 export interface Simulation {
@@ -62,7 +70,7 @@ export function stackFromConfig(
   config: FleetpilotConfig,
   options: SimulationOptions,
   clock: VirtualClock,
-  wiring: Pick<Wiring, 'queues'> & Partial<Pick<Wiring, 'alarms'>>,
+  wiring: Pick<Wiring, 'queues'> & Partial<Pick<Wiring, 'alarms' | 'stackValues'>>,
 ): StackSpec {
   const azs = ['a', 'b', 'c'].map((suffix) => `${config.region}${suffix}`);
   const subnets = azs.map((az, i) => ({
@@ -135,9 +143,37 @@ export function stackFromConfig(
     topics: [config.notifications.topicName],
     queues: wiring.queues.map((queue) => ({ name: queue.logicalId })),
     ...(wiring.alarms ? { alarms: wiring.alarms.map((declared) => declared.alarm) } : {}),
+    ...(options.subscriptions
+      ? { subscriptions: topicSubscriptions(config, wiring.stackValues?.resources ?? {}) }
+      : {}),
+    ...(options.parameters ? { parameters: options.parameters } : {}),
     ...(options.defaultApp ? { defaultApp: options.defaultApp } : {}),
     ...(options.route53RateLimit !== undefined ? { route53: { rateLimit: options.route53RateLimit } } : {}),
   };
+}
+
+/** The template's SQS subscriptions of the alerts topic (`TopicArn: !Ref AlertsTopic`, `Endpoint: !GetAtt <Queue>.Arn`). */
+function topicSubscriptions(
+  config: FleetpilotConfig,
+  resources: Wiring['stackValues']['resources'],
+): NonNullable<StackSpec['subscriptions']> {
+  return Object.values(resources).flatMap((resource) => {
+    const p = resource.Properties ?? {};
+    const endpoint = p.Endpoint as { 'Fn::GetAtt'?: [string, string] } | undefined;
+    const topic = p.TopicArn as { Ref?: string } | undefined;
+    const queue = endpoint?.['Fn::GetAtt']?.[0];
+    if (resource.Type !== 'AWS::SNS::Subscription' || p.Protocol !== 'sqs' || topic?.Ref !== 'AlertsTopic' || !queue) {
+      return [];
+    }
+    return [
+      {
+        topic: config.notifications.topicName,
+        queue,
+        ...(p.RawMessageDelivery === true ? { rawMessageDelivery: true } : {}),
+        ...(p.FilterPolicy ? { filterPolicy: JSON.stringify(p.FilterPolicy) } : {}),
+      },
+    ];
+  });
 }
 
 function wiringFor(options: SimulationOptions): Wiring {

@@ -14,8 +14,23 @@
  * - Unknown topic → NotFound ("Topic does not exist"). The SDK maps SNS's wire codes to its classes
  *   InvalidParameterException and NotFoundException, which is what the sim throws.
  *
- * Approximated: no subscriptions or delivery; FIFO topics are not modelled.
+ * Subscriptions (SNS developer guide, "Fanout to Amazon SQS queues", "Amazon SNS raw message delivery", "Amazon SNS
+ * subscription filter policies"; API reference, Subscribe):
+ * - Protocol `sqs` (Endpoint: the queue's ARN) is delivered: without raw delivery the queue receives the JSON envelope
+ *   { Type "Notification", MessageId, TopicArn, Subject?, Message, Timestamp, SignatureVersion, Signature,
+ *   SigningCertURL, UnsubscribeURL, MessageAttributes? { name: { Type, Value } } }; with RawMessageDelivery the message
+ *   alone, its attributes as SQS message attributes. With MessageStructure=json the message is the `sqs` entry, else
+ *   `default`.
+ * - A filter policy (FilterPolicyScope MessageAttributes) on attributes: every key must match (AND); a key's array
+ *   matches when one of its conditions does (OR): an exact string, {"prefix"}, {"anything-but": value or list},
+ *   {"exists": true|false}. A key names an attribute the message must carry, unless `exists: false`.
+ * - Protocol `email` / `email-json` subscriptions are recorded (pending confirmation) and not delivered.
+ *
+ * Approximated: delivery is immediate (AWS delivers asynchronously, retrying); a queue that refuses is counted in
+ * `failedDeliveries` (AWS would retry, then drop or dead-letter). No numeric or payload-based filter policies, no
+ * Lambda or HTTP protocols, no signatures (the Signature is a stand-in). FIFO topics are not modelled.
  */
+
 import {
   type CreateTopicCommandInput,
   type CreateTopicCommandOutput,
@@ -23,7 +38,10 @@ import {
   NotFoundException,
   type PublishCommandInput,
   type PublishCommandOutput,
+  type SubscribeCommandInput,
+  type SubscribeCommandOutput,
 } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { byCodeUnit, lookupIn, type OperationTable, type SimContext, type SimService } from './context';
 import { serviceError } from './errors';
 
@@ -37,9 +55,31 @@ export interface PublishedMessage {
   publishedAt: number;
 }
 
+export interface SubscriptionSpec {
+  topicArn: string;
+  protocol: 'sqs' | 'email' | 'email-json';
+  /** The queue's ARN (sqs) or the address (email). */
+  endpoint: string;
+  rawMessageDelivery?: boolean;
+  /** A filter policy on message attributes, as JSON text or an object. */
+  filterPolicy?: string | Record<string, unknown>;
+}
+
+interface Subscription extends SubscriptionSpec {
+  arn: string;
+  filter?: FilterPolicy;
+}
+
+type FilterCondition = string | { prefix: string } | { 'anything-but': string | string[] } | { exists: boolean };
+type FilterPolicy = Record<string, FilterCondition[]>;
+
+/** Sends to a queue by ARN (the account plugs its SQS in); throws what SendMessage throws. */
+export type SqsSender = (queueArn: string, body: string, attributes: Record<string, MessageAttributeValue>) => void;
+
 type SnsOperations = {
   Publish: readonly [PublishCommandInput, PublishCommandOutput];
   CreateTopic: readonly [CreateTopicCommandInput, CreateTopicCommandOutput];
+  Subscribe: readonly [SubscribeCommandInput, SubscribeCommandOutput];
 };
 
 const MAX_BYTES = 262_144;
@@ -52,6 +92,11 @@ export class SnsService implements SimService {
   private readonly deleted = new Set<string>();
   /** Every accepted message, in publish order. */
   readonly published: PublishedMessage[] = [];
+  readonly subscriptions: Subscription[] = [];
+  /** Deliveries a subscribed queue refused (AWS would retry them, then drop or dead-letter them). */
+  readonly failedDeliveries: { subscriptionArn: string; messageId: string; error: string }[] = [];
+  /** Set by the account: how messages reach SQS subscribers. */
+  sqsSender?: SqsSender;
 
   constructor(
     private readonly ctx: SimContext,
@@ -63,6 +108,21 @@ export class SnsService implements SimService {
   private readonly table: OperationTable<SnsOperations> = {
     Publish: (input) => this.publish(input),
     CreateTopic: (input) => ({ TopicArn: this.createTopic(input.Name ?? '') }),
+    Subscribe: (input) => {
+      const protocol = input.Protocol ?? '';
+      if (protocol !== 'sqs' && protocol !== 'email' && protocol !== 'email-json') {
+        throw invalid('Invalid parameter: Protocol');
+      }
+      const attributes = input.Attributes ?? {};
+      const arn = this.subscribe({
+        topicArn: input.TopicArn ?? '',
+        protocol,
+        endpoint: input.Endpoint ?? '',
+        rawMessageDelivery: attributes.RawMessageDelivery === 'true',
+        ...(attributes.FilterPolicy ? { filterPolicy: attributes.FilterPolicy } : {}),
+      });
+      return { SubscriptionArn: protocol === 'sqs' || input.ReturnSubscriptionArn ? arn : 'pending confirmation' };
+    },
   };
 
   readonly operationHandler = lookupIn(this.table);
@@ -82,6 +142,20 @@ export class SnsService implements SimService {
    */
   deleteTopic(arn: string): void {
     this.deleted.add(arn);
+  }
+
+  /** Subscribes an endpoint (CloudFormation's AWS::SNS::Subscription or the Subscribe API); returns its ARN. */
+  subscribe(spec: SubscriptionSpec): string {
+    if (!this.topics.has(spec.topicArn) || this.deleted.has(spec.topicArn)) {
+      throw serviceError(NotFoundException, { message: 'Topic does not exist' });
+    }
+    if (spec.protocol === 'sqs' && !/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/.test(spec.endpoint)) {
+      throw invalid('Invalid parameter: SQS endpoint ARN');
+    }
+    const filter = spec.filterPolicy === undefined ? undefined : parseFilterPolicy(spec.filterPolicy);
+    const arn = `${spec.topicArn}:${this.ctx.ids.uuid()}`;
+    this.subscriptions.push({ ...spec, arn, ...(filter ? { filter } : {}) });
+    return arn;
   }
 
   topicArns(): string[] {
@@ -148,6 +222,113 @@ export class SnsService implements SimService {
       attributes,
       publishedAt: this.ctx.now(),
     });
+    this.deliver(topicArn, messageId, input, attributes);
     return { MessageId: messageId };
   }
+
+  private deliver(
+    topicArn: string,
+    messageId: string,
+    input: PublishCommandInput,
+    attributes: PublishedMessage['attributes'],
+  ): void {
+    for (const subscription of this.subscriptions) {
+      if (subscription.topicArn !== topicArn || subscription.protocol !== 'sqs') continue;
+      if (subscription.filter && !matchesFilter(subscription.filter, attributes)) continue;
+      const message =
+        input.MessageStructure === 'json'
+          ? (() => {
+              const bodies = JSON.parse(input.Message ?? '{}') as Record<string, unknown>;
+              return String(typeof bodies.sqs === 'string' ? bodies.sqs : bodies.default);
+            })()
+          : (input.Message ?? '');
+      const body = subscription.rawMessageDelivery
+        ? message
+        : JSON.stringify({
+            Type: 'Notification',
+            MessageId: messageId,
+            TopicArn: topicArn,
+            ...(input.Subject !== undefined ? { Subject: input.Subject } : {}),
+            Message: message,
+            Timestamp: new Date(this.ctx.now()).toISOString(),
+            SignatureVersion: '1',
+            Signature: Buffer.from(`sim-signature:${messageId}`).toString('base64'),
+            SigningCertURL: `https://sns.${this.ctx.region}.amazonaws.com/SimpleNotificationService-sim.pem`,
+            UnsubscribeURL: `https://sns.${this.ctx.region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${subscription.arn}`,
+            ...(Object.keys(attributes).length > 0
+              ? {
+                  MessageAttributes: Object.fromEntries(
+                    Object.entries(attributes).map(([name, a]) => [
+                      name,
+                      { Type: a.DataType, Value: a.StringValue ?? a.BinaryValue ?? '' },
+                    ]),
+                  ),
+                }
+              : {}),
+          });
+      const sqsAttributes: Record<string, MessageAttributeValue> = subscription.rawMessageDelivery
+        ? Object.fromEntries(
+            Object.entries(attributes).map(([name, a]) => [name, { DataType: a.DataType, StringValue: a.StringValue }]),
+          )
+        : {};
+      try {
+        if (!this.sqsSender) throw new Error('no SQS plugged into the simulated SNS');
+        this.sqsSender(subscription.endpoint, body, sqsAttributes);
+      } catch (error) {
+        this.failedDeliveries.push({
+          subscriptionArn: subscription.arn,
+          messageId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+      }
+    }
+  }
+}
+
+function parseFilterPolicy(policy: string | Record<string, unknown>): FilterPolicy {
+  let parsed: unknown = policy;
+  if (typeof policy === 'string') {
+    try {
+      parsed = JSON.parse(policy);
+    } catch {
+      throw invalid('Invalid parameter: FilterPolicy: failed to parse JSON');
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid('Invalid parameter: FilterPolicy: expected a JSON object');
+  }
+  const out: FilterPolicy = {};
+  for (const [key, conditions] of Object.entries(parsed)) {
+    if (!Array.isArray(conditions)) throw invalid(`Invalid parameter: FilterPolicy: "${key}" must be an array`);
+    out[key] = conditions.map((c: unknown): FilterCondition => {
+      if (typeof c === 'string') return c;
+      if (typeof c === 'object' && c !== null && !Array.isArray(c)) {
+        const [operator, value] = Object.entries(c)[0] ?? [];
+        if (operator === 'prefix' && typeof value === 'string') return { prefix: value };
+        if (operator === 'exists' && typeof value === 'boolean') return { exists: value };
+        if (
+          operator === 'anything-but' &&
+          (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string')))
+        ) {
+          return { 'anything-but': value as string | string[] };
+        }
+      }
+      throw invalid(`Invalid parameter: FilterPolicy: unsupported condition for "${key}" in the simulated account`);
+    });
+  }
+  return out;
+}
+
+function matchesFilter(policy: FilterPolicy, attributes: PublishedMessage['attributes']): boolean {
+  return Object.entries(policy).every(([key, conditions]) => {
+    const value = attributes[key]?.StringValue;
+    return conditions.some((c) => {
+      if (typeof c === 'string') return value === c;
+      if ('exists' in c) return c.exists === (value !== undefined);
+      if (value === undefined) return false;
+      if ('prefix' in c) return value.startsWith(c.prefix);
+      const excluded = c['anything-but'];
+      return Array.isArray(excluded) ? !excluded.includes(value) : value !== excluded;
+    });
+  });
 }

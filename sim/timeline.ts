@@ -6,6 +6,7 @@ import { styleText } from 'node:util';
 import type { CallRecord, SimAccount } from './account';
 import { type SimEvent, subjectOf } from './events';
 import type { InvocationRecord } from './lambda';
+import type { PublishedMessage } from './sns';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -279,7 +280,8 @@ export class Timeline {
   }
 
   /** The notifications as an e-mail client shows them (subject, then the `email` body). */
-  printEmails(): void {
+  /** Every notification as an e-mail reader sees it; `after` adds lines after one (e.g. its Slack rendering). */
+  printEmails(after?: (message: PublishedMessage) => string[] | undefined): void {
     for (const message of this.account.sns.published) {
       const bodies = JSON.parse(message.message) as { email?: string; default: string };
       this.options.write('');
@@ -287,6 +289,11 @@ export class Timeline {
       this.options.write(`Date:    ${new Date(message.publishedAt).toUTCString()}`);
       this.options.write('');
       for (const line of (bodies.email ?? bodies.default).split('\n')) this.options.write(`  ${line}`);
+      const more = after?.(message);
+      if (more) {
+        this.options.write('');
+        for (const line of more) this.options.write(line);
+      }
     }
   }
 

@@ -10,12 +10,20 @@ import { amiRefreshConfig } from '../../functions/ami-refresh/config';
 import { lifecycleConfig } from '../../functions/lifecycle/config';
 import { scheduleConfig } from '../../functions/schedule/config';
 import { siteConfig } from '../../functions/site/config';
+import { slackConfig } from '../../functions/slack/config';
 import { targetHealthConfig } from '../../functions/target-health/config';
 import { composeConfigSchema, composeServiceShape } from './compose';
 import type { baseRootShape, baseServiceShape, hostedZoneSchema, serviceOverridesShape } from './section';
 
 /** Every capability's config section. */
-export const sections = [lifecycleConfig, amiRefreshConfig, scheduleConfig, targetHealthConfig, siteConfig] as const;
+export const sections = [
+  lifecycleConfig,
+  amiRefreshConfig,
+  scheduleConfig,
+  targetHealthConfig,
+  siteConfig,
+  slackConfig,
+] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type SectionShapes = UnionToIntersection<(typeof sections)[number]['service']>;

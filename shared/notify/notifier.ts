@@ -114,15 +114,58 @@ export function defaultBody(n: Notification): string {
   return `${marks[n.severity]} ${n.service ? `${n.service}: ` : ''}${n.title}. ${n.summary}`;
 }
 
+/**
+ * The machine-readable body: the notification itself, for subscribers that render it their own way (the Slack
+ * function reads it from its SQS subscription; SNS sends an SQS subscriber the message's `sqs` entry). `format`
+ * versions the shape; facts beyond `maxFactChars` are left out and counted in `factsLeftOut`.
+ */
+export const MACHINE_BODY_FORMAT = 'fleetpilot.notification/1';
+
+export interface MachineBody {
+  format: typeof MACHINE_BODY_FORMAT;
+  notification: Notification;
+  factsLeftOut: number;
+}
+
+export function machineBody(n: Notification, maxFactChars = Number.POSITIVE_INFINITY): string {
+  const facts: (readonly [string, string])[] = [];
+  let used = 0;
+  for (const fact of n.facts) {
+    used += fact[0].length + fact[1].length;
+    if (used > maxFactChars) break;
+    facts.push(fact);
+  }
+  const body: MachineBody = {
+    format: MACHINE_BODY_FORMAT,
+    notification: { ...n, facts },
+    factsLeftOut: n.facts.length - facts.length,
+  };
+  return JSON.stringify(body);
+}
+
 /** The complete Publish input for a notification, checked against SNS's limits. */
 export function publishInput(topicArn: string, n: Notification): PublishCommandInput {
-  const build = (email: string) => JSON.stringify({ default: defaultBody(n), email, https: chatbotBody(n) });
-  let message = build(emailBody(n));
+  const https = chatbotBody(n);
+  const build = (maxFactChars?: number) =>
+    JSON.stringify({
+      default: defaultBody(n),
+      email: emailBody(n, maxFactChars),
+      https,
+      sqs: machineBody(n, maxFactChars),
+    });
+  let message = build();
   const excess = Buffer.byteLength(message) - MESSAGE_MAX_BYTES;
   if (excess > 0) {
-    // Only the facts can grow without bound: keep as many as fit, and always the title, links and trailer.
+    // Only the facts can grow without bound: keep as many as fit, and always the title, links and trailer. The facts
+    // appear in two bodies, so each may keep its share of what is over; escaping can add more: then halve the budget
+    // until the message fits.
     const factBytes = n.facts.reduce((sum, [label, value]) => sum + Buffer.byteLength(label + value) + 4, 0);
-    message = build(emailBody(n, Math.max(0, (factBytes - excess * 2) / 2)));
+    let budget = Math.max(0, factBytes - excess / 2);
+    message = build(budget);
+    while (Buffer.byteLength(message) > MESSAGE_MAX_BYTES && budget > 0) {
+      budget = Math.floor(budget / 2);
+      message = build(budget);
+    }
   }
   return {
     TopicArn: topicArn,

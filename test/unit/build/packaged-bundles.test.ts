@@ -25,6 +25,7 @@ const FUNCTIONS = {
   targetHealthAlarm: 'functions/target-health/alarm-handler',
   siteCheck: 'functions/site/check-handler',
   siteRotate: 'functions/site/rotate-handler',
+  slackDeliver: 'functions/slack/deliver-handler',
 } as const;
 
 /**

@@ -142,7 +142,7 @@ describe('publishInput', () => {
     const bodies = bodiesOf(publishInput(TOPIC_ARN, aNotification()));
 
     // Assert
-    expect(Object.keys(bodies).sort()).toEqual(['default', 'email', 'https']);
+    expect(Object.keys(bodies).sort()).toEqual(['default', 'email', 'https', 'sqs']);
     for (const body of Object.values(bodies)) expect(typeof body).toBe('string');
     expect(bodies.default).toBe(
       'CRITICAL web: Launch abandoned for i-0abc12345def67890. The instance never became healthy in web-http within 900 seconds.',
