@@ -4,7 +4,7 @@
  * Create the virtual clock first (`createVirtualClock`), then `createSimAccount(stack)`, then
  * `attachSim(client, account)` for each real SDK client the code under test uses.
  */
-import { AcmService } from './acm';
+import { AcmService, type CertificateSpec } from './acm';
 import { type AppBehaviour, AppControls } from './apps';
 import {
   type AutoScalingGroupSpec,
@@ -64,6 +64,8 @@ export interface StackSpec {
   defaultApp?: AppBehaviour;
   timing?: { ec2?: Ec2Timing & { images?: ImageTiming }; autoscaling?: AutoScalingTiming };
   route53?: Route53Options;
+  /** ACM certificates that exist from the start (sim/acm.ts). */
+  certificates?: CertificateSpec[];
 }
 
 export interface AccountSnapshot {
@@ -148,7 +150,7 @@ export class SimAccount implements SimEndpoint {
     this.route53 = new Route53Service(ctx, spec.zones ?? [], spec.route53);
     this.sns = new SnsService(ctx, spec.topics ?? []);
     this.sqs = new SqsService(ctx, spec.queues ?? []);
-    this.acm = new AcmService(ctx);
+    this.acm = new AcmService(ctx, this.route53, spec.certificates ?? []);
     this.cloudWatch = new CloudWatchService(ctx);
     this.ssm = new SsmService(ctx);
     this.faults = new Faults(faultDice, this.events);

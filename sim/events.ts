@@ -22,6 +22,7 @@
  * Delivery is best effort in AWS (same page). The bus can be told to duplicate, delay (which reorders)
  * or drop events, with seeded dice, so that handlers can be tested against at-least-once delivery.
  */
+import type { AcmEvent } from './acm';
 import { cloneData, isoSeconds } from './context';
 import type { SeededRandom } from './random';
 
@@ -165,7 +166,8 @@ export type SimEvent =
   | TerminateSuccessfulEvent
   | InstanceRefreshEvent
   | CheckpointReachedEvent
-  | AmiStateChangeEvent;
+  | AmiStateChangeEvent
+  | AcmEvent;
 
 /** The EC2 instance an event is about, whatever its source (Auto Scaling `EC2InstanceId`, EC2 `instance-id`). */
 export function instanceIdOf(event: SimEvent): string | undefined {
