@@ -11,6 +11,7 @@ import {
   makeImageHandler,
   makeRefreshEventHandler,
 } from './ami-refresh/handlers';
+import { makeCertificateAuditHandler, makeCertificateEventHandler } from './certificates/handlers';
 import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
 
@@ -26,6 +27,8 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/ami-refresh/image-handler.handler': (deps) => makeImageHandler(deps),
   'functions/ami-refresh/refresh-handler.handler': (deps) => makeRefreshEventHandler(deps),
   'functions/ami-refresh/resume-handler.handler': (deps) => makeAmiResumeHandler(deps),
+  'functions/certificates/event-handler.handler': (deps) => makeCertificateEventHandler(deps),
+  'functions/certificates/audit-handler.handler': (deps) => makeCertificateAuditHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

@@ -7,13 +7,14 @@
  */
 import * as z from 'zod';
 import { amiRefreshConfig } from '../../functions/ami-refresh/config';
+import { certificatesConfig } from '../../functions/certificates/config';
 import { lifecycleConfig } from '../../functions/lifecycle/config';
 import { scheduleConfig } from '../../functions/schedule/config';
 import { composeConfigSchema, composeServiceShape } from './compose';
 import type { baseRootShape, baseServiceShape, hostedZoneSchema, serviceOverridesShape } from './section';
 
 /** Every capability's config section. */
-export const sections = [lifecycleConfig, amiRefreshConfig, scheduleConfig] as const;
+export const sections = [lifecycleConfig, amiRefreshConfig, scheduleConfig, certificatesConfig] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type SectionShapes = UnionToIntersection<(typeof sections)[number]['service']>;

@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCHEDULER_ROLE } from '../../functions/ami-refresh/deploy';
+import { AUDIT_SCHEDULER_ROLE } from '../../functions/certificates/deploy';
 import { recordNamePatterns } from '../../functions/lifecycle/deploy';
 import { actionsCalledByCode, sourceFiles } from './sdk-calls';
 import {
@@ -47,7 +48,8 @@ const granted = () => new Set(allows().flatMap((s) => asArray(s.Action)));
 describe('the functions IAM policy', () => {
   it("reads the functions' own role; every other role is one a test checks on its own", () => {
     // The Scheduler role: test/template/ami-refresh-schedules.test.ts.
-    const checkedElsewhere = [SCHEDULER_ROLE];
+    // The certificate audit's Scheduler role: test/unit/certificates/deploy.test.ts.
+    const checkedElsewhere = [SCHEDULER_ROLE, AUDIT_SCHEDULER_ROLE];
     const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
 
     expect(roles.sort()).toEqual([FUNCTIONS_ROLE, ...checkedElsewhere].sort());

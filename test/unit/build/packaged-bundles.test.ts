@@ -22,6 +22,8 @@ const FUNCTIONS = {
   amiRefreshImage: 'functions/ami-refresh/image-handler',
   amiRefreshOutcome: 'functions/ami-refresh/refresh-handler',
   amiRefreshResume: 'functions/ami-refresh/resume-handler',
+  certificatesEvent: 'functions/certificates/event-handler',
+  certificatesAudit: 'functions/certificates/audit-handler',
 } as const;
 
 /**
