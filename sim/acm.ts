@@ -200,7 +200,10 @@ export class AcmService implements SimService {
 
   // ---- sim-side API ----
 
-  /** A certificate that exists (issued or imported); emits "ACM Certificate Available" (ISSUANCE or IMPORT). */
+  /**
+   * A certificate that exists (issued or imported); emits "ACM Certificate Available" (ISSUANCE or IMPORT) when its
+   * NotBefore is now (a NotBefore in the past declares one that existed before).
+   */
   addCertificate(spec: CertificateSpec): string {
     const now = this.ctx.now();
     const type = spec.type ?? 'AMAZON_ISSUED';
@@ -228,11 +231,14 @@ export class AcmService implements SimService {
     };
     if (cert.validationMethod === 'DNS') for (const name of names) this.validationRecordOf(name);
     this.certificates.set(arn, cert);
-    this.emit(
-      cert,
-      'ACM Certificate Available',
-      this.availableDetail(cert, type === 'IMPORTED' ? 'IMPORT' : 'ISSUANCE'),
-    );
+    // Issued or imported now: Available. A certificate whose NotBefore lies in the past existed before the scenario.
+    if (notBefore >= now) {
+      this.emit(
+        cert,
+        'ACM Certificate Available',
+        this.availableDetail(cert, type === 'IMPORTED' ? 'IMPORT' : 'ISSUANCE'),
+      );
+    }
     this.startDailyCheck();
     return arn;
   }

@@ -87,12 +87,14 @@ function noticeStateFor(
       return t === undefined ? undefined : { notAfter, state: `expiring-${t}` };
     }
     case 'action-required':
+      // A late or repeated event about a renewal that has succeeded since says nothing any more.
+      if (facts.renewalStatus === 'SUCCESS' || facts.renewalStatus === 'PENDING_AUTO_RENEWAL') return undefined;
       return {
         notAfter,
         state: `action-${event.renewalStatusReason ?? facts.renewalReason ?? 'UNKNOWN'}-${event.daysToExpiry ?? facts.daysLeft ?? 0}`,
       };
     case 'expired':
-      return { notAfter, state: 'expired' };
+      return facts.status === 'EXPIRED' ? { notAfter, state: 'expired' } : undefined;
     case 'available':
       return { notAfter, state: 'renewed' };
   }
@@ -105,9 +107,19 @@ export async function onCertificateEvent(event: AcmEvent, deps: CertificatesDeps
   const mutations = createMutations(isDryRun(deps.config, service), deps.log);
   const facts = await describeCertificate(deps.clients.acm, event.certificateArn, deps.clock.now());
 
+  const current = noticeStateFor(event, facts, watch.thresholds);
+  const previous = await readNotice(deps.clients.acm, facts.arn);
+  const speak = current !== undefined && shouldNotify(previous, current);
+
+  // Validation records are checked when ACM asks for action, and whenever fleetpilot speaks anyway (the notice then
+  // says whether they are in place). A daily Approaching Expiration that says nothing new costs two reads only.
   let checks: RecordCheck[] = [];
   let repaired: string[] = [];
-  if (facts.type === 'AMAZON_ISSUED' && facts.validationMethod === 'DNS') {
+  if (
+    (speak || event.type === 'action-required') &&
+    facts.type === 'AMAZON_ISSUED' &&
+    facts.validationMethod === 'DNS'
+  ) {
     checks = await checkRecords(deps.clients.route53, deps.config.hostedZones, facts.validation);
     if (watch.repairValidation) {
       repaired = await repairRecords(
@@ -119,12 +131,12 @@ export async function onCertificateEvent(event: AcmEvent, deps: CertificatesDeps
       );
     }
   }
-
-  const current = noticeStateFor(event, facts, watch.thresholds);
-  const previous = await readNotice(deps.clients.acm, facts.arn);
-  const speak = current !== undefined && shouldNotify(previous, current);
   if (!speak && repaired.length === 0) {
-    return { status: 'silent', reason: current ? 'already notified' : 'no threshold reached', repaired };
+    return {
+      status: 'silent',
+      reason: current ? 'already notified' : 'nothing new (no threshold reached, or stale)',
+      repaired,
+    };
   }
   const listeners = await listenersUsing(deps.clients.elbv2, facts);
   const sites = deps.config.services

@@ -133,7 +133,7 @@ describe('certificate events', () => {
 
     const result = await makeCertificateEventHandler(deps)(acmEvent(APPROACHING, { DaysToExpiry: 40 }));
 
-    expect(result).toMatchObject({ status: 'silent', reason: 'no threshold reached' });
+    expect(result).toMatchObject({ status: 'silent', reason: 'nothing new (no threshold reached, or stale)' });
     expect(notifier.sent).toHaveLength(0);
   });
 
