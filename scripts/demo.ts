@@ -15,13 +15,14 @@ import { checkInvariants } from '../sim/invariants';
 import { type SimulationOptions, startSimulation } from '../sim/simulation';
 import { Timeline } from '../sim/timeline';
 import { amiRefresh } from './demo/ami-refresh';
+import { certificates } from './demo/certificates';
 import type { Chapter } from './demo/chapter';
 import { lifecycleDay } from './demo/lifecycle-day';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** The week, in order. */
-const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh];
+const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, certificates];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { seed: { type: 'string', default: '2026' } } });
