@@ -19,6 +19,9 @@ import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DAY_MS } from '../../../sim/acm';
 import { type Harness, rejectionOf, startAccount } from './harness';
 
+/** Virtual days pass in one-second steps (sim/clock.ts): a few real seconds each on a loaded machine. */
+jest.setTimeout(120_000);
+
 const START = Date.parse('2026-01-05T09:00:00.000Z');
 const LB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef';
 

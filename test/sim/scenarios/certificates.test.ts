@@ -14,6 +14,9 @@ import { checkInvariants } from '../../../sim/invariants';
 import { attachSim } from '../../../sim/plug';
 import { type Simulation, startSimulation } from '../../../sim/simulation';
 
+/** Virtual days pass in one-second steps (sim/clock.ts): a few real seconds each on a loaded machine. */
+jest.setTimeout(120_000);
+
 const EXAMPLE = join(__dirname, '..', '..', '..', 'fleetpilot.example.yml');
 
 let sim: Simulation | undefined;

@@ -14,6 +14,7 @@ import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { makeCertificateEventHandler } from '../../../functions/certificates/handlers';
 import { NOTICE_TAG } from '../../../functions/certificates/notice';
+import { loadEvent } from '../../helpers/events';
 import {
   acm,
   acmEvent,
@@ -246,6 +247,36 @@ describe('certificate events', () => {
       imported.NotAfter?.toISOString(),
     );
     expect(route53).not.toHaveReceivedCommand(ListResourceRecordSetsCommand);
+  });
+
+  it('stays silent for a late Renewal Action Required once the renewal has succeeded', async () => {
+    acm.on(DescribeCertificateCommand).resolves({
+      Certificate: amazonIssued(395, {
+        RenewalSummary: { RenewalStatus: 'SUCCESS', UpdatedAt: new Date(NOW), DomainValidationOptions: [] },
+      }),
+    });
+    validationRecordPresent();
+    const { deps, notifier } = makeDeps(configWith({}));
+
+    const result = await makeCertificateEventHandler(deps)(
+      acmEvent(ACTION, { RenewalStatusReason: 'PENDING_DOMAIN_VALIDATION', DaysToExpiry: 45 }),
+    );
+
+    expect(result).toMatchObject({ status: 'silent' });
+    expect(notifier.sent).toHaveLength(0);
+  });
+
+  it("answers AWS's older Approaching Expiration sample for a watched certificate", async () => {
+    const legacy = loadEvent<{ resources: string[] }>('acm-certificate-approaching-expiration-legacy');
+    legacy.resources = [CERT];
+    acm.on(DescribeCertificateCommand).resolves({ Certificate: amazonIssued(30) });
+    validationRecordPresent();
+    const { deps, notifier } = makeDeps(configWith({}));
+
+    const result = await makeCertificateEventHandler(deps)(legacy);
+
+    expect(result).toMatchObject({ status: 'notified', kind: 'certificates.expiry.approaching' });
+    expect(notifier.sent[0]?.severity).toBe('info');
   });
 
   it('ignores a certificate no service watches', async () => {
