@@ -176,10 +176,11 @@ export function instanceIdOf(event: SimEvent): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** What an event is about, for timelines: the instance, else the image, else the instance refresh. */
+/** What an event is about, for timelines: the instance, else the image, the instance refresh, the certificate. */
 export function subjectOf(event: SimEvent): string | undefined {
   const detail = event.detail as unknown as Record<string, unknown>;
-  const id = instanceIdOf(event) ?? detail.ImageId ?? detail.InstanceRefreshId;
+  const certificate = event.source === 'aws.acm' ? event.resources[0]?.split('/').pop() : undefined;
+  const id = instanceIdOf(event) ?? detail.ImageId ?? detail.InstanceRefreshId ?? certificate;
   return typeof id === 'string' ? id : undefined;
 }
 
