@@ -210,6 +210,38 @@ describe('simulated ACM', () => {
     });
   });
 
+  it('renews an e-mail-validated certificate only after the owner approves, and a private one on its own', async () => {
+    h = startAccount({});
+    const email = h.account.acm.addCertificate({
+      domainName: 'mail.example.com',
+      validationMethod: 'EMAIL',
+      inUseBy: [LB],
+      notBefore: START - 349 * DAY_MS,
+    });
+    const internal = h.account.acm.addCertificate({
+      domainName: 'api.internal.example.com',
+      type: 'PRIVATE',
+      exported: true,
+      notBefore: START - 349 * DAY_MS,
+    });
+
+    await h.clock.advance(DAY_MS);
+    const waiting = await h.acm.send(new DescribeCertificateCommand({ CertificateArn: email }));
+    const required = acmEvents().filter((e) => e['detail-type'] === 'ACM Certificate Renewal Action Required');
+    h.account.acm.approveEmailRenewal(email);
+    await h.clock.advance(DAY_MS);
+    const approved = await h.acm.send(new DescribeCertificateCommand({ CertificateArn: email }));
+
+    expect(waiting.Certificate?.RenewalSummary?.RenewalStatus).toBe('PENDING_VALIDATION');
+    expect(waiting.Certificate?.DomainValidationOptions?.[0]?.ValidationEmails).toContain('admin@mail.example.com');
+    expect(required.map((e) => [e.resources[0], e.detail.DomainValidationMethod])).toEqual([[email, 'EMAIL']]);
+    expect(approved.Certificate?.RenewalSummary?.RenewalStatus).toBe('SUCCESS');
+    const renewals = acmEvents()
+      .filter((e) => e.detail.Action === 'RENEWAL')
+      .map((e) => e.resources[0]);
+    expect(renewals).toEqual([internal, email]);
+  });
+
   it('never renews an imported certificate, and sends no Expired event for it', async () => {
     h = startAccount({});
     const arn = h.account.acm.addCertificate({
