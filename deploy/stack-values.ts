@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { amiRefreshDeploy } from '../functions/ami-refresh/deploy';
+import { certificatesDeploy } from '../functions/certificates/deploy';
 import { lifecycleDeploy } from '../functions/lifecycle/deploy';
 import { siteDeploy } from '../functions/site/deploy';
 import { slackDeploy } from '../functions/slack/deploy';
@@ -34,6 +35,7 @@ export const capabilities: readonly CapabilityDeploy[] = [
   targetHealthDeploy,
   siteDeploy,
   slackDeploy,
+  certificatesDeploy,
 ];
 
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */

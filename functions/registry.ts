@@ -11,6 +11,7 @@ import {
   makeImageHandler,
   makeRefreshEventHandler,
 } from './ami-refresh/handlers';
+import { makeCertificateAuditHandler, makeCertificateEventHandler } from './certificates/handlers';
 import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
 import { makeSiteCheckHandler, makeSiteRotateHandler } from './site/handlers';
@@ -33,6 +34,8 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/site/check-handler.handler': (deps) => makeSiteCheckHandler(deps),
   'functions/site/rotate-handler.handler': (deps) => makeSiteRotateHandler(deps),
   'functions/slack/deliver-handler.handler': (deps) => makeSlackHandler(deps),
+  'functions/certificates/event-handler.handler': (deps) => makeCertificateEventHandler(deps),
+  'functions/certificates/audit-handler.handler': (deps) => makeCertificateAuditHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

@@ -16,6 +16,7 @@ import { checkInvariants } from '../sim/invariants';
 import { type SimulationOptions, startSimulation } from '../sim/simulation';
 import { Timeline } from '../sim/timeline';
 import { amiRefresh } from './demo/ami-refresh';
+import { certificates } from './demo/certificates';
 import type { Chapter } from './demo/chapter';
 import { lifecycleDay } from './demo/lifecycle-day';
 import { siteDns } from './demo/site';
@@ -24,7 +25,7 @@ import { startSlackCapture } from './demo/slack-capture';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** The week, in order. */
-const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, siteDns];
+const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, siteDns, certificates];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

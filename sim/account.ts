@@ -4,7 +4,7 @@
  * Create the virtual clock first (`createVirtualClock`), then `createSimAccount(stack)`, then
  * `attachSim(client, account)` for each real SDK client the code under test uses.
  */
-import { AcmService } from './acm';
+import { AcmService, type CertificateSpec } from './acm';
 import { type AppBehaviour, AppControls } from './apps';
 import {
   type AutoScalingGroupSpec,
@@ -76,6 +76,8 @@ export interface StackSpec {
   subscriptions?: { topic: string; queue: string; rawMessageDelivery?: boolean; filterPolicy?: string }[];
   /** Parameter Store parameters that exist from the start (SecureString unless told). */
   parameters?: ParameterSpec[];
+  /** ACM certificates that exist from the start (sim/acm.ts). */
+  certificates?: CertificateSpec[];
 }
 
 export interface AccountSnapshot {
@@ -163,7 +165,7 @@ export class SimAccount implements SimEndpoint {
     );
     this.sns = new SnsService(ctx, spec.topics ?? []);
     this.sqs = new SqsService(ctx, spec.queues ?? []);
-    this.acm = new AcmService(ctx);
+    this.acm = new AcmService(ctx, this.route53, spec.certificates ?? []);
     // Its own id stream: alarms (declared by every stack) and their events leave the other services' ids unchanged.
     this.cloudWatch = new CloudWatchService({ ...ctx, ids: root.fork('cloudwatch') }, spec.alarms ?? []);
     this.cloudWatch.useMetricSource((namespace, metric, dimensions) =>

@@ -37,8 +37,11 @@
  * (SimConfigError); error message texts other than the parameter checks are AWS's in practice, not documented ones.
  */
 import {
+  type AlarmHistoryItem,
   type DeleteAlarmsCommandInput,
   type DeleteAlarmsCommandOutput,
+  type DescribeAlarmHistoryCommandInput,
+  type DescribeAlarmHistoryCommandOutput,
   type DescribeAlarmsCommandInput,
   type DescribeAlarmsCommandOutput,
   type Dimension,
@@ -71,6 +74,7 @@ type CloudWatchOperations = {
   DescribeAlarms: readonly [DescribeAlarmsCommandInput, DescribeAlarmsCommandOutput];
   SetAlarmState: readonly [SetAlarmStateCommandInput, SetAlarmStateCommandOutput];
   DeleteAlarms: readonly [DeleteAlarmsCommandInput, DeleteAlarmsCommandOutput];
+  DescribeAlarmHistory: readonly [DescribeAlarmHistoryCommandInput, DescribeAlarmHistoryCommandOutput];
 };
 
 /** The current value of a metric, or undefined when it has no data now. */
@@ -123,6 +127,14 @@ interface SimAlarm {
   metricId: string;
   state: AlarmState;
   transitionedAt: number;
+}
+
+/** One state update in an alarm's history (kept after the alarm is deleted, as CloudWatch keeps it). */
+interface StateUpdate {
+  alarm: string;
+  at: number;
+  from: AlarmState;
+  to: AlarmState;
 }
 
 /** A datapoint of one period: its start and value. */
@@ -220,7 +232,72 @@ export class CloudWatchService implements SimService {
     DescribeAlarms: (input) => this.describeAlarms(input),
     SetAlarmState: (input) => this.setAlarmState(input),
     DeleteAlarms: (input) => this.deleteAlarms(input),
+    DescribeAlarmHistory: (input) => this.describeAlarmHistory(input),
   };
+
+  /** Every state update, oldest first. */
+  private readonly history: StateUpdate[] = [];
+
+  /**
+   * DescribeAlarmHistory (CloudWatch API reference): items newest first unless ScanBy is TimestampAscending, filtered
+   * by AlarmName, HistoryItemType (only StateUpdate items are kept here) and the StartDate/EndDate window; MaxRecords
+   * 1-100 (default 50) with a NextToken. HistoryData is the JSON CloudWatch writes: version, oldState and newState
+   * with stateValue, stateReason and stateReasonData; HistorySummary reads "Alarm updated from OK to ALARM".
+   */
+  private describeAlarmHistory(input: DescribeAlarmHistoryCommandInput): {
+    AlarmHistoryItems: AlarmHistoryItem[];
+    NextToken?: string;
+  } {
+    const max = input.MaxRecords ?? 50;
+    if (!Number.isInteger(max) || max < 1 || max > 100) {
+      throw invalid(`The parameter MaxRecords must be between 1 and 100.`);
+    }
+    if (
+      input.HistoryItemType !== undefined &&
+      ![
+        'ConfigurationUpdate',
+        'StateUpdate',
+        'Action',
+        'AlarmContributorStateUpdate',
+        'AlarmContributorAction',
+      ].includes(input.HistoryItemType)
+    ) {
+      throw invalid(`The parameter HistoryItemType must be one of ConfigurationUpdate, StateUpdate, Action.`);
+    }
+    const start = input.StartDate?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const end = input.EndDate?.getTime() ?? Number.POSITIVE_INFINITY;
+    const items = this.history.filter(
+      (h) =>
+        (input.AlarmName === undefined || h.alarm === input.AlarmName) &&
+        (input.HistoryItemType === undefined || input.HistoryItemType === 'StateUpdate') &&
+        h.at >= start &&
+        h.at <= end,
+    );
+    if (input.ScanBy !== 'TimestampAscending') items.reverse();
+    const offset = input.NextToken === undefined ? 0 : Number(input.NextToken);
+    if (!Number.isInteger(offset) || offset < 0 || offset > items.length) {
+      throw serviceError(InvalidNextToken, {
+        message: 'The service returned an error with Error Code InvalidNextToken',
+      });
+    }
+    const page = items.slice(offset, offset + max);
+    const state = (a: AlarmState) => ({
+      stateValue: a.value,
+      stateReason: a.reason,
+      ...(a.reasonData !== undefined ? { stateReasonData: parsedOrText(a.reasonData) } : {}),
+    });
+    return {
+      AlarmHistoryItems: page.map((h) => ({
+        AlarmName: h.alarm,
+        AlarmType: 'MetricAlarm',
+        Timestamp: new Date(h.at),
+        HistoryItemType: 'StateUpdate',
+        HistorySummary: `Alarm updated from ${h.from.value} to ${h.to.value}`,
+        HistoryData: JSON.stringify({ version: '1.0', oldState: state(h.from), newState: state(h.to) }),
+      })),
+      ...(offset + max < items.length ? { NextToken: String(offset + max) } : {}),
+    };
+  }
 
   readonly operationHandler = lookupIn(this.table);
 
@@ -525,6 +602,7 @@ export class CloudWatchService implements SimService {
     }
     alarm.state = state;
     alarm.transitionedAt = state.at;
+    this.history.push({ alarm: alarm.name, at: state.at, from: previous, to: state });
     const detail: AlarmStateChangeDetail = {
       alarmName: alarm.name,
       state: this.eventState(state),
@@ -590,5 +668,14 @@ export class CloudWatchService implements SimService {
       ComparisonOperator: alarm.comparison,
       TreatMissingData: alarm.treatMissingData,
     };
+  }
+}
+
+/** StateReasonData is JSON text; history items carry it parsed (kept as text if it is not JSON). */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
 }

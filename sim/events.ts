@@ -22,6 +22,8 @@
  * Delivery is best effort in AWS (same page). The bus can be told to duplicate, delay (which reorders)
  * or drop events, with seeded dice, so that handlers can be tested against at-least-once delivery.
  */
+
+import type { AcmEvent } from './acm';
 import type { AlarmStateChangeDetail } from './cloudwatch';
 import { cloneData, isoSeconds } from './context';
 import type { SeededRandom } from './random';
@@ -174,7 +176,8 @@ export type SimEvent =
   | InstanceRefreshEvent
   | CheckpointReachedEvent
   | AmiStateChangeEvent
-  | AlarmStateChangeEvent;
+  | AlarmStateChangeEvent
+  | AcmEvent;
 
 /** The EC2 instance an event is about, whatever its source (Auto Scaling `EC2InstanceId`, EC2 `instance-id`). */
 export function instanceIdOf(event: SimEvent): string | undefined {
@@ -183,10 +186,11 @@ export function instanceIdOf(event: SimEvent): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** What an event is about, for timelines: the instance, else the image, else the instance refresh. */
+/** What an event is about, for timelines: the instance, else the image, the instance refresh, the certificate. */
 export function subjectOf(event: SimEvent): string | undefined {
   const detail = event.detail as unknown as Record<string, unknown>;
-  const id = instanceIdOf(event) ?? detail.ImageId ?? detail.InstanceRefreshId ?? detail.alarmName;
+  const certificate = event.source === 'aws.acm' ? event.resources[0]?.split('/').pop() : undefined;
+  const id = instanceIdOf(event) ?? detail.ImageId ?? detail.InstanceRefreshId ?? detail.alarmName ?? certificate;
   return typeof id === 'string' ? id : undefined;
 }
 

@@ -169,8 +169,17 @@ function headline(d: Awaited<ReturnType<typeof diagnose>>): string {
   return `${d.verdict.explanation} ${first.targetId}: ${first.explanation} Next: ${first.nextStep}`;
 }
 
-/** The start of the ALARM period that this OK ends: the latest history item that moved the alarm into ALARM. */
-async function alarmStart(cloudWatch: CloudWatchClient, name: string, before: Date): Promise<Date | undefined> {
+/**
+ * The start of the ALARM period that this OK ends, from the alarm's state history (newest first): the latest move into
+ * ALARM, provided the alarm was in ALARM before it became OK — passing through INSUFFICIENT_DATA (a gap in the
+ * data) is allowed. `recovered: false` when it was OK before (an alarm created with no data goes INSUFFICIENT_DATA
+ * then OK: no incident ended, nothing to report).
+ */
+async function alarmStart(
+  cloudWatch: CloudWatchClient,
+  name: string,
+  before: Date,
+): Promise<{ recovered: boolean; start?: Date }> {
   const out = await cloudWatch.send(
     new DescribeAlarmHistoryCommand({
       AlarmName: name,
@@ -180,19 +189,38 @@ async function alarmStart(cloudWatch: CloudWatchClient, name: string, before: Da
       MaxRecords: 20,
     }),
   );
+  let sawTheOk = false;
   for (const item of out.AlarmHistoryItems ?? []) {
+    if (!item.Timestamp || item.Timestamp.getTime() > before.getTime()) continue;
     // HistoryData is JSON with oldState/newState (CloudWatch API reference, AlarmHistoryItem); the summary
     // "Alarm updated from OK to ALARM" says the same in words.
-    let to: string | undefined;
-    try {
-      to = (JSON.parse(item.HistoryData ?? '{}') as { newState?: { stateValue?: string } }).newState?.stateValue;
-    } catch {
-      to = / to (\w+)$/.exec(item.HistorySummary ?? '')?.[1];
+    const { from, to } = transition(item.HistoryData, item.HistorySummary);
+    if (!sawTheOk) {
+      if (to !== 'OK') continue;
+      sawTheOk = true;
+      if (from === 'ALARM') continue;
+      if (from === 'OK') return { recovered: false };
+      continue;
     }
-    to ??= / to (\w+)$/.exec(item.HistorySummary ?? '')?.[1];
-    if (to === 'ALARM' && item.Timestamp && item.Timestamp.getTime() <= before.getTime()) return item.Timestamp;
+    if (to === 'ALARM') return { recovered: true, start: item.Timestamp };
+    if (to === 'OK') return { recovered: false };
   }
-  return undefined;
+  // No history to tell (older than the page, or none kept): report the recovery without its start.
+  return { recovered: sawTheOk ? false : true };
+}
+
+function transition(data: string | undefined, summary: string | undefined): { from?: string; to?: string } {
+  try {
+    const parsed = JSON.parse(data ?? '{}') as {
+      oldState?: { stateValue?: string };
+      newState?: { stateValue?: string };
+    };
+    if (parsed.newState?.stateValue) return { from: parsed.oldState?.stateValue, to: parsed.newState.stateValue };
+  } catch {
+    // fall back to the summary
+  }
+  const words = /from (\w+) to (\w+)$/.exec(summary ?? '');
+  return { from: words?.[1], to: words?.[2] };
 }
 
 function duration(ms: number): string {
@@ -209,7 +237,8 @@ async function onRecovery(
 ): Promise<HealthResult> {
   const { group } = spec;
   const okSince = alarm.StateUpdatedTimestamp ?? new Date(deps.clock.now());
-  const start = await alarmStart(deps.clients.cloudWatch, spec.name, okSince);
+  const { recovered, start } = await alarmStart(deps.clients.cloudWatch, spec.name, okSince);
+  if (!recovered) return { status: 'ignored', reason: `alarm ${spec.name} was not in ALARM before this OK` };
   const lasted = start ? duration(okSince.getTime() - start.getTime()) : 'unknown (no ALARM in the alarm history)';
   const tgName = group.targetGroupDimension.split('/')[1] ?? group.targetGroupArn;
   await report(

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import { amiRefreshConfig } from '../../functions/ami-refresh/config';
+import { certificatesConfig } from '../../functions/certificates/config';
 import { lifecycleConfig } from '../../functions/lifecycle/config';
 import { scheduleConfig } from '../../functions/schedule/config';
 import { siteConfig } from '../../functions/site/config';
@@ -23,6 +24,7 @@ export const sections = [
   targetHealthConfig,
   siteConfig,
   slackConfig,
+  certificatesConfig,
 ] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

@@ -47,6 +47,7 @@ beforeAll(() => {
   config = packagedConfig();
 });
 
+/** The AMI refresh's schedules (other capabilities' schedules are tested with them: certificates in test/unit/certificates). */
 const schedules = () =>
   resourcesOfType(template, 'AWS::Scheduler::Schedule')
     // Other capabilities' schedules (the site check: test/template/site-deploy.test.ts) are checked on their own.

@@ -38,8 +38,18 @@ describe('the stack’s CloudWatch alarms on the simulated account', () => {
       names.map(() => 'INSUFFICIENT_DATA'),
     );
 
-    // No data for these metrics in the sim; every one of them treats missing data as not breaching.
+    // No data for these metrics in the sim (the example's load balancer is not in it): an alarm that treats missing
+    // data as not breaching goes OK; one that treats it as missing keeps INSUFFICIENT_DATA.
     await sim.clock.advance(6 * 60_000);
-    expect(names.map((name) => sim?.account.cloudWatch.alarmState(name ?? ''))).toEqual(names.map(() => 'OK'));
+    const expected = new Map(
+      sim.wiring.alarms.map((declared) => [
+        declared.alarm.AlarmName,
+        declared.alarm.TreatMissingData === 'notBreaching' ? 'OK' : 'INSUFFICIENT_DATA',
+      ]),
+    );
+    expect(expected.size).toBe(names.length);
+    expect(names.map((name) => sim?.account.cloudWatch.alarmState(name ?? ''))).toEqual(
+      names.map((name) => expected.get(name)),
+    );
   });
 });

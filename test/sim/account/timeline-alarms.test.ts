@@ -24,9 +24,12 @@ describe('the demo timeline and CloudWatch alarms', () => {
         expect.stringMatching(/INSUFFICIENT_DATA -> OK$/),
         expect.stringMatching(/OK -> ALARM$/),
       ]);
-      expect(timeline.summary.alarms).toEqual({ changes: sim.wiring.alarms.length + 1, toAlarm: 1 });
+      // Every alarm that treats missing data as not breaching went OK at the first minute; then the drill.
+      const wentOk = sim.wiring.alarms.filter((declared) => declared.alarm.TreatMissingData === 'notBreaching').length;
+      expect(wentOk).toBeGreaterThan(0);
+      expect(timeline.summary.alarms).toEqual({ changes: wentOk + 1, toAlarm: 1 });
       timeline.printSummary([]);
-      expect(lines).toContain(`  Alarm state changes   ${sim.wiring.alarms.length + 1} (1 into ALARM)`);
+      expect(lines).toContain(`  Alarm state changes   ${wentOk + 1} (1 into ALARM)`);
     } finally {
       sim.stop();
     }

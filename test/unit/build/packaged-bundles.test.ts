@@ -26,6 +26,8 @@ const FUNCTIONS = {
   siteCheck: 'functions/site/check-handler',
   siteRotate: 'functions/site/rotate-handler',
   slackDeliver: 'functions/slack/deliver-handler',
+  certificatesEvent: 'functions/certificates/event-handler',
+  certificatesAudit: 'functions/certificates/audit-handler',
 } as const;
 
 /**

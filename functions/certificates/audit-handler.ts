@@ -1,0 +1,10 @@
+/**
+ * Deployed entry (serverless.yml: functions/certificates/audit-handler.handler). It imports its capability's handler
+ * factory directly, never functions/registry.ts, and names the SDK clients it uses, so its bundle holds only those.
+ */
+import { coldStartDeps } from '../../shared/runtime/deps';
+import { certificatesClientClasses } from './clients';
+import { certificatesConfig } from './config';
+import { makeCertificateAuditHandler } from './handlers';
+
+export const handler = makeCertificateAuditHandler(coldStartDeps(certificatesClientClasses, certificatesConfig));
