@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { amiRefreshDeploy } from '../functions/ami-refresh/deploy';
 import { lifecycleDeploy } from '../functions/lifecycle/deploy';
+import { scheduleDeploy } from '../functions/schedule/deploy';
 import { loadConfig } from '../shared/config/load';
 import type { FleetpilotConfig } from '../shared/config/schema';
 import {
@@ -25,7 +26,7 @@ import { type ConfigFileChoice, type ConfigFileRequest, chooseConfigFile } from 
 export type { CapabilityDeploy, CfnResource, CfnValue, EventPattern, IamStatement } from './capability';
 
 /** Every capability deployed with the stack. */
-export const capabilities: readonly CapabilityDeploy[] = [lifecycleDeploy, amiRefreshDeploy];
+export const capabilities: readonly CapabilityDeploy[] = [lifecycleDeploy, amiRefreshDeploy, scheduleDeploy];
 
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */
 export const logicalIds = {

@@ -13,6 +13,7 @@ import {
 } from './ami-refresh/handlers';
 import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
+import { makeScaleHandler } from './schedule/handlers';
 
 // biome-ignore lint/suspicious/noExplicitAny: each handler parses its own event; the table only routes.
 export type AnyHandler = (event: any, context: LambdaContext) => Promise<unknown>;
@@ -26,6 +27,7 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/ami-refresh/image-handler.handler': (deps) => makeImageHandler(deps),
   'functions/ami-refresh/refresh-handler.handler': (deps) => makeRefreshEventHandler(deps),
   'functions/ami-refresh/resume-handler.handler': (deps) => makeAmiResumeHandler(deps),
+  'functions/schedule/scale-handler.handler': (deps) => makeScaleHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

@@ -47,11 +47,14 @@ beforeAll(() => {
   config = packagedConfig();
 });
 
+/** This capability's schedules: those whose input is an AMI refresh request (scheduled scaling has its own). */
 const schedules = () =>
-  resourcesOfType(template, 'AWS::Scheduler::Schedule').map(([id, r]) => {
-    const p = props(r);
-    return { id, p, target: p.Target as ScheduleTarget, input: JSON.parse((p.Target as ScheduleTarget).Input) };
-  });
+  resourcesOfType(template, 'AWS::Scheduler::Schedule')
+    .map(([id, r]) => {
+      const p = props(r);
+      return { id, p, target: p.Target as ScheduleTarget, input: JSON.parse((p.Target as ScheduleTarget).Input) };
+    })
+    .filter((s) => s.input.fleetpilot === 'ami-refresh');
 
 describe('the AMI refresh schedules in the packaged template', () => {
   it('bakes each service with a schedule at its cron, in its time zone, with no flexible window', () => {

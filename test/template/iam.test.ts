@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCHEDULER_ROLE } from '../../functions/ami-refresh/deploy';
 import { recordNamePatterns } from '../../functions/lifecycle/deploy';
+import { SCALE_SCHEDULER_ROLE } from '../../functions/schedule/deploy';
 import { actionsCalledByCode, sourceFiles } from './sdk-calls';
 import {
   asArray,
@@ -46,8 +47,8 @@ const granted = () => new Set(allows().flatMap((s) => asArray(s.Action)));
 
 describe('the functions IAM policy', () => {
   it("reads the functions' own role; every other role is one a test checks on its own", () => {
-    // The Scheduler role: test/template/ami-refresh-schedules.test.ts.
-    const checkedElsewhere = [SCHEDULER_ROLE];
+    // The Scheduler roles: test/template/ami-refresh-schedules.test.ts, test/template/schedule-scaling.test.ts.
+    const checkedElsewhere = [SCHEDULER_ROLE, SCALE_SCHEDULER_ROLE];
     const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
 
     expect(roles.sort()).toEqual([FUNCTIONS_ROLE, ...checkedElsewhere].sort());

@@ -22,6 +22,7 @@ const FUNCTIONS = {
   amiRefreshImage: 'functions/ami-refresh/image-handler',
   amiRefreshOutcome: 'functions/ami-refresh/refresh-handler',
   amiRefreshResume: 'functions/ami-refresh/resume-handler',
+  scheduleScale: 'functions/schedule/scale-handler',
 } as const;
 
 /**
