@@ -97,7 +97,7 @@ export async function scaleService(request: ScaleRequest, deps: ScaleDeps): Prom
     await notifySafely(deps.notifier, deps.log, {
       severity: 'critical',
       kind: 'schedule.capacity.failed' satisfies ScheduleKind,
-      title: `${service.name}: scheduled capacity${attempt.next ? ` ${fmt(attempt.next)}` : ''} not applied`,
+      title: `Scheduled capacity${attempt.next ? ` ${fmt(attempt.next)}` : ''} not applied`,
       summary: `${(error as Error).name}: ${(error as Error).message}. The next reconcile (every 15 minutes) tries again.`,
       facts: [
         ['Group', service.autoScalingGroup],
@@ -225,8 +225,8 @@ async function scaleOnce(request: ScaleRequest, deps: ScaleDeps, attempt: { next
     await notify(deps, service, request, mutations, {
       severity: 'info',
       kind: 'schedule.capacity.changed',
-      title: `${service.name}: ${changeText(current, next)} (${about})`,
-      summary: `The calendar of ${service.name} (${schedule.timezone}) asks for ${fmt(level.capacity)}; the group is now ${fmt(next)}.`,
+      title: `${changeText(current, next, '->')} (${about})`,
+      summary: `${service.name}: ${changeText(current, next, '→')} (${about}). The calendar (${schedule.timezone}) asks for ${fmt(level.capacity)}; the group is now ${fmt(next)}.`,
       facts: [['Group', service.autoScalingGroup], ...facts(current, next, request)],
     });
   }
@@ -234,7 +234,7 @@ async function scaleOnce(request: ScaleRequest, deps: ScaleDeps, attempt: { next
     await notify(deps, service, request, mutations, {
       severity: 'warning',
       kind: 'schedule.capacity.clipped',
-      title: `${service.name}: a guard changed the scheduled capacity (${about})`,
+      title: `A guard changed the scheduled capacity (${about})`,
       summary: clipped.join('; '),
       facts: clipped.map((c, i): [string, string] => [`Clipped ${i + 1}`, c]),
     });
@@ -243,7 +243,7 @@ async function scaleOnce(request: ScaleRequest, deps: ScaleDeps, attempt: { next
     await notify(deps, service, request, mutations, {
       severity: 'warning',
       kind: 'schedule.capacity.deferred',
-      title: `${service.name}: scale-in to ${level.capacity.desired} deferred (${deferral.text})`,
+      title: `Scale-in to ${level.capacity.desired} deferred (${deferral.text})`,
       summary: `The calendar asks for desired ${level.capacity.desired} (${about}); a scale-in waits while ${deferral.text}. The first reconcile after that applies it.`,
       facts: [['Group', service.autoScalingGroup], ['Reason', deferral.text], ...facts(current, next, request)],
     });
@@ -319,11 +319,12 @@ function describeCause(
   return `${latest.rule}, ${service.schedule.timezone} ${latest.local.slice(11, 16)}`;
 }
 
-function changeText(from: Capacity3, to: Capacity3): string {
+/** "2 → 4, min 1 → 2": the arrow is ASCII in titles (e-mail subjects are ASCII; the notifier would replace it). */
+function changeText(from: Capacity3, to: Capacity3, arrow: string): string {
   const parts: string[] = [];
-  if (from.desired !== to.desired) parts.push(`${from.desired} → ${to.desired}`);
-  if (from.min !== to.min) parts.push(`min ${from.min} → ${to.min}`);
-  if (from.max !== to.max) parts.push(`max ${from.max} → ${to.max}`);
+  if (from.desired !== to.desired) parts.push(`${from.desired} ${arrow} ${to.desired}`);
+  if (from.min !== to.min) parts.push(`min ${from.min} ${arrow} ${to.min}`);
+  if (from.max !== to.max) parts.push(`max ${from.max} ${arrow} ${to.max}`);
   return parts.join(', ');
 }
 

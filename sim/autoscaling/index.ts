@@ -31,6 +31,7 @@
  *   Approximated: the instance stays `running` and its app is unreachable while it reboots (`rebootMs`); ABANDON of
  *   the terminate half lets the replacement go on, like CONTINUE (as for a terminate hook). The instance refresh
  *   around it (selection, MinHealthyPercentage, checkpoints) is not modelled.
+ * - UpdateAutoScalingGroup (sizes) and CreateOrUpdateTags on groups: update-group.ts.
  * - SetDesiredCapacity: ValidationError "New SetDesiredCapacity value N is above max value M for the
  *   AutoScalingGroup." (and "below min value"); unknown group → ValidationError.
  * - Instances get the tag aws:autoscaling:groupName.
@@ -59,6 +60,8 @@ import type {
   CancelInstanceRefreshCommandOutput,
   CompleteLifecycleActionCommandInput,
   CompleteLifecycleActionCommandOutput,
+  CreateOrUpdateTagsCommandInput,
+  CreateOrUpdateTagsCommandOutput,
   DescribeAutoScalingGroupsCommandInput,
   DescribeAutoScalingGroupsCommandOutput,
   DescribeAutoScalingInstancesCommandInput,
@@ -75,6 +78,8 @@ import type {
   SetDesiredCapacityCommandOutput,
   StartInstanceRefreshCommandInput,
   StartInstanceRefreshCommandOutput,
+  UpdateAutoScalingGroupCommandInput,
+  UpdateAutoScalingGroupCommandOutput,
 } from '@aws-sdk/client-auto-scaling';
 import { lookupIn, type OperationTable, type SimContext, type SimService } from '../context';
 import type { Ec2Service } from '../ec2';
@@ -83,6 +88,7 @@ import { AutoScalingGroups } from './groups';
 import { InstanceRefreshes } from './instance-refresh';
 import { LifecycleActions } from './lifecycle-actions';
 import type { AutoScalingGroupSpec, AutoScalingTiming, HookResultRecord, RootVolumeReplacement } from './model';
+import { GroupSettings } from './update-group';
 
 export type {
   AutoScalingGroupSpec,
@@ -110,6 +116,8 @@ type AutoScalingOperations = {
   DescribeInstanceRefreshes: readonly [DescribeInstanceRefreshesCommandInput, DescribeInstanceRefreshesCommandOutput];
   CancelInstanceRefresh: readonly [CancelInstanceRefreshCommandInput, CancelInstanceRefreshCommandOutput];
   RollbackInstanceRefresh: readonly [RollbackInstanceRefreshCommandInput, RollbackInstanceRefreshCommandOutput];
+  UpdateAutoScalingGroup: readonly [UpdateAutoScalingGroupCommandInput, UpdateAutoScalingGroupCommandOutput];
+  CreateOrUpdateTags: readonly [CreateOrUpdateTagsCommandInput, CreateOrUpdateTagsCommandOutput];
 };
 
 export class AutoScalingService implements SimService {
@@ -133,7 +141,11 @@ export class AutoScalingService implements SimService {
     this.groups.useLifecycleActions(this.actions);
     for (const spec of specs) this.groups.createGroup(spec);
     this.refreshes = new InstanceRefreshes(ctx, ec2, this.groups);
+    this.settings = new GroupSettings(this.groups);
   }
+
+  /** UpdateAutoScalingGroup (sizes) and group tags (update-group.ts). */
+  private readonly settings: GroupSettings;
 
   private readonly table: OperationTable<AutoScalingOperations> = {
     DescribeAutoScalingGroups: (input) => this.groups.describeGroups(input),
@@ -149,6 +161,8 @@ export class AutoScalingService implements SimService {
     DescribeInstanceRefreshes: (input) => this.refreshes.describe(input),
     CancelInstanceRefresh: (input) => this.refreshes.cancel(input),
     RollbackInstanceRefresh: (input) => this.refreshes.rollback(input),
+    UpdateAutoScalingGroup: (input) => this.settings.update(input),
+    CreateOrUpdateTags: (input) => this.settings.createOrUpdateTags(input),
   };
 
   readonly operationHandler = lookupIn(this.table);
