@@ -17,11 +17,12 @@ import { Timeline } from '../sim/timeline';
 import { amiRefresh } from './demo/ami-refresh';
 import type { Chapter } from './demo/chapter';
 import { lifecycleDay } from './demo/lifecycle-day';
+import { scheduledDay } from './demo/scheduled-day';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** The week, in order. */
-const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh];
+const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, scheduledDay];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { seed: { type: 'string', default: '2026' } } });
