@@ -164,6 +164,7 @@ async function scaleOnce(request: ScaleRequest, deps: ScaleDeps, attempt: { next
     complete = false;
   }
   let deferral: Deferral | undefined;
+  const wanted = desired;
   if (desired < current.desired) {
     deferral = await scaleInBlocker(service, deps);
     if (deferral) {
@@ -178,7 +179,9 @@ async function scaleOnce(request: ScaleRequest, deps: ScaleDeps, attempt: { next
   const changed = next.min !== current.min || next.max !== current.max || next.desired !== current.desired;
   let state = group.state;
   if (marker && complete) state = `${marker} applied`;
-  else if (marker && deferral) state = `${marker} deferred:${deferral.code}`;
+  // Only a pending occurrence is marked deferred: a max lowered under an applied occurrence's desired (a rule that
+  // sets only max) must not make that occurrence pending again, or its desired would later undo dynamic scaling.
+  else if (marker && pending && deferral) state = `${marker} deferred:${deferral.code}`;
   const stateChanged = state !== group.state;
 
   if (!changed && !stateChanged) {
@@ -239,12 +242,12 @@ async function scaleOnce(request: ScaleRequest, deps: ScaleDeps, attempt: { next
       facts: clipped.map((c, i): [string, string] => [`Clipped ${i + 1}`, c]),
     });
   }
-  if (deferral && stateChanged) {
+  if (deferral) {
     await notify(deps, service, request, mutations, {
       severity: 'warning',
       kind: 'schedule.capacity.deferred',
-      title: `Scale-in to ${level.capacity.desired} deferred (${deferral.text})`,
-      summary: `The calendar asks for desired ${level.capacity.desired} (${about}); a scale-in waits while ${deferral.text}. The first reconcile after that applies it.`,
+      title: `Scale-in to ${wanted} deferred (${deferral.text})`,
+      summary: `The calendar asks for desired ${wanted} (${about}); a scale-in waits while ${deferral.text}. The first reconcile after that applies it.`,
       facts: [['Group', service.autoScalingGroup], ['Reason', deferral.text], ...facts(current, next, request)],
     });
   }

@@ -197,11 +197,9 @@ describe('the scheduled scaling function', () => {
 
   it('defers a scale-in while an instance refresh is running, says so once, and applies it when the refresh is over', async () => {
     group(2, 10, 4, BUSINESS_APPLIED);
-    autoScaling
-      .on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: GROUP })
-      .resolves({
-        InstanceRefreshes: [{ InstanceRefreshId: 'r-1', AutoScalingGroupName: GROUP, Status: 'InProgress' }],
-      });
+    autoScaling.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: GROUP }).resolves({
+      InstanceRefreshes: [{ InstanceRefreshId: 'r-1', AutoScalingGroupName: GROUP, Status: 'InProgress' }],
+    });
     const first = harness(config(), EVENING);
 
     // Act 1: the night rule's own invocation, during the refresh.
@@ -211,11 +209,9 @@ describe('the scheduled scaling function', () => {
     const second = harness(config(), EVENING + 15 * 60_000);
     await second.handler(reconcile(EVENING + 15 * 60_000));
     // Act 3: the refresh has ended.
-    autoScaling
-      .on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: GROUP })
-      .resolves({
-        InstanceRefreshes: [{ InstanceRefreshId: 'r-1', AutoScalingGroupName: GROUP, Status: 'Successful' }],
-      });
+    autoScaling.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: GROUP }).resolves({
+      InstanceRefreshes: [{ InstanceRefreshId: 'r-1', AutoScalingGroupName: GROUP, Status: 'Successful' }],
+    });
     const third = harness(config(), EVENING + 30 * 60_000);
     await third.handler(reconcile(EVENING + 30 * 60_000));
 
@@ -276,6 +272,31 @@ describe('the scheduled scaling function', () => {
     expect(first.notifier.sent.map((n) => n.kind)).toEqual(['schedule.capacity.deferred']);
     expect(updates()).toEqual([{ AutoScalingGroupName: GROUP, MinSize: 1, MaxSize: 10, DesiredCapacity: 1 }]);
     expect(second.notifier.sent.map((n) => n.title)).toEqual(['4 -> 1 (night, Asia/Seoul 22:00)']);
+  });
+
+  it('keeps an applied occurrence applied when a rule lowering only max must wait for a refresh', async () => {
+    // A "cap" rule at 21:00 KST sets only max 3; business-hours (desired 4) was applied and scaling moved desired to 5.
+    group(2, 10, 5, BUSINESS_APPLIED);
+    autoScaling
+      .on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: GROUP })
+      .resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-3', Status: 'InProgress' }] });
+    const cfg = config({
+      rules: [
+        { name: 'business-hours', cron: 'cron(55 8 ? * MON-FRI *)', capacity: { min: 2, max: 10, desired: 4 } },
+        { name: 'cap', cron: 'cron(0 21 ? * MON-FRI *)', capacity: { max: 3 } },
+      ],
+    });
+    const { handler, notifier } = harness(cfg, Date.parse('2026-11-25T12:05:00Z'));
+
+    const result = await handler(reconcile(Date.parse('2026-11-25T12:05:00Z')));
+
+    // max comes down only to the current desired while the scale-in waits; the occurrence stays applied.
+    expect(result).toMatchObject({
+      services: { web: { status: 'changed', deferred: 'instance refresh r-3 is InProgress' } },
+    });
+    expect(updates()).toEqual([{ AutoScalingGroupName: GROUP, MinSize: 2, MaxSize: 5, DesiredCapacity: 5 }]);
+    expect(tagsWritten()).toEqual([]);
+    expect(notifier.sent.map((n) => n.kind)).toEqual(['schedule.capacity.changed', 'schedule.capacity.deferred']);
   });
 
   it('does not look at refreshes or alarms for a scale-out', async () => {
