@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { amiRefreshDeploy } from '../functions/ami-refresh/deploy';
 import { certificatesDeploy } from '../functions/certificates/deploy';
 import { lifecycleDeploy } from '../functions/lifecycle/deploy';
+import { scheduleDeploy } from '../functions/schedule/deploy';
 import { siteDeploy } from '../functions/site/deploy';
 import { slackDeploy } from '../functions/slack/deploy';
 import { targetHealthDeploy } from '../functions/target-health/deploy';
@@ -36,6 +37,7 @@ export const capabilities: readonly CapabilityDeploy[] = [
   siteDeploy,
   slackDeploy,
   certificatesDeploy,
+  scheduleDeploy,
 ];
 
 /** Logical ids of resources serverless.yml declares and the policy refers to. Kept in step with serverless.yml. */

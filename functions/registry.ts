@@ -14,6 +14,7 @@ import {
 import { makeCertificateAuditHandler, makeCertificateEventHandler } from './certificates/handlers';
 import { makeDnsWriterHandler } from './dns-writer/handlers';
 import { type LambdaContext, makeLifecycleHandler, makeResumeHandler } from './lifecycle/handlers';
+import { makeScaleHandler } from './schedule/handlers';
 import { makeSiteCheckHandler, makeSiteRotateHandler } from './site/handlers';
 import { makeSlackHandler } from './slack/handlers';
 import { makeTargetHealthHandler } from './target-health/handlers';
@@ -36,6 +37,7 @@ export const handlerFactories: Readonly<Record<string, (deps: HandlerDeps) => An
   'functions/slack/deliver-handler.handler': (deps) => makeSlackHandler(deps),
   'functions/certificates/event-handler.handler': (deps) => makeCertificateEventHandler(deps),
   'functions/certificates/audit-handler.handler': (deps) => makeCertificateAuditHandler(deps),
+  'functions/schedule/scale-handler.handler': (deps) => makeScaleHandler(deps),
 };
 
 export function factoryFor(handlerPath: string): (deps: HandlerDeps) => AnyHandler {

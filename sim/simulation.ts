@@ -2,6 +2,7 @@
  * One call to stand up a whole simulated deployment: the virtual clock, an account declared from a fleetpilot
  * config (the same YAML users deploy), and the local Lambda runtime wired from serverless.yml.
  */
+import { deriveStackValues } from '../deploy/stack-values';
 import type { FleetpilotConfig } from '../shared/config/schema';
 import { createSimAccount, type SimAccount, type StackSpec } from './account';
 import type { AppBehaviour } from './apps';
@@ -9,6 +10,7 @@ import type { LifecycleHookSpec } from './autoscaling/model';
 import { createVirtualClock, type VirtualClock } from './clock';
 import type { HealthCheckSpec } from './elbv2';
 import { type InvocationRecord, LocalLambda } from './lambda';
+import { type ScheduledRun, type SimSchedule, SimScheduler, schedulesOf } from './scheduler';
 import type { ParameterSpec } from './ssm';
 import { readWiring, type Wiring } from './wiring';
 
@@ -47,6 +49,9 @@ export interface SimulationOptions {
   subscriptions?: boolean;
   /** Parameter Store parameters of the account (e.g. the Slack webhook's SecureString). */
   parameters?: ParameterSpec[];
+  /** EventBridge Scheduler: lose this scheduled invocation (a delivery that never arrives). */
+  dropScheduled?: (schedule: SimSchedule, at: number) => boolean;
+  onScheduledRun?: (run: ScheduledRun) => void;
 }
 
 export interface Simulation {
@@ -55,6 +60,12 @@ export interface Simulation {
   lambda: LocalLambda;
   wiring: Wiring;
   config: FleetpilotConfig;
+  /**
+   * EventBridge Scheduler running the schedules the stack declares (sim/scheduler.ts). Not started: a scenario or
+   * demo chapter that is about schedules calls `scheduler.start()`, so that the others keep their groups to
+   * themselves.
+   */
+  scheduler: SimScheduler;
   /** Advance virtual time until no function runs and nothing is queued (checked every `stepMs`), at most `maxMs`. */
   settle(maxMs: number, stepMs?: number): Promise<boolean>;
   stop(): void;
@@ -200,11 +211,29 @@ export function startSimulation(options: SimulationOptions): Simulation {
       ...(options.crashRate ? { crashRate: options.crashRate } : {}),
       ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
     }).start();
+    const scheduler = new SimScheduler({
+      lambda,
+      // The schedules a deployment of the config the simulation runs with declares (a scenario or chapter may have
+      // changed the example's schedule section in memory): the same derivation serverless.yml's resources use.
+      schedules: schedulesOf({
+        functions: wiring.functions,
+        stackValues: deriveStackValues(options.config, {
+          configFile: wiring.stackValues.configFile,
+          service: 'fleetpilot',
+          stage: wiring.stage,
+        }),
+      }),
+      accountId: account.accountId,
+      region: account.region,
+      ...(options.dropScheduled ? { drop: options.dropScheduled } : {}),
+      ...(options.onScheduledRun ? { onRun: options.onScheduledRun } : {}),
+    });
     return {
       clock,
       account,
       lambda,
       wiring,
+      scheduler,
       config: options.config,
       async settle(maxMs, stepMs = 5_000) {
         // Let what was just started (an event in delivery, a capacity change) begin before looking for quiet.
@@ -217,6 +246,7 @@ export function startSimulation(options: SimulationOptions): Simulation {
         );
       },
       stop() {
+        scheduler.stop();
         lambda.stop();
         clock.uninstall();
       },

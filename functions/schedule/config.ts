@@ -1,7 +1,7 @@
 /**
  * The scheduled scaling capability's part of the config (`services[].schedule`, optional): capacity on a calendar in
  * the service's time zone, holiday exceptions and guards. shared/config/schema.ts composes it with the base.
- * Preview: only the config, the calendar (calendar.ts) and `npm run plan` exist; nothing is deployed from it yet.
+ * Deployed as EventBridge Scheduler schedules (deploy.ts) invoking the scaling function (scale.ts).
  */
 import * as z from 'zod';
 import { configSection } from '../../shared/config/section';
@@ -153,6 +153,6 @@ export type Capacity = z.output<typeof capacitySchema>;
 
 export const scheduleConfig = configSection({
   service: {
-    schedule: scheduleSchema.optional().describe('scheduled scaling (preview: not deployed yet)'),
+    schedule: scheduleSchema.optional().describe('scheduled scaling: capacity on a calendar in the service time zone'),
   },
 });

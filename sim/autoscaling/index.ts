@@ -31,6 +31,7 @@
  *   Approximated: the instance stays `running` and its app is unreachable while it reboots (`rebootMs`); ABANDON of
  *   the terminate half lets the replacement go on, like CONTINUE (as for a terminate hook). The instance refresh
  *   around it (selection, MinHealthyPercentage, checkpoints) is not modelled.
+ * - UpdateAutoScalingGroup (sizes) and CreateOrUpdateTags on groups: update-group.ts.
  * - SetDesiredCapacity: ValidationError "New SetDesiredCapacity value N is above max value M for the
  *   AutoScalingGroup." (and "below min value"); unknown group → ValidationError.
  * - Instances get the tag aws:autoscaling:groupName.
@@ -60,6 +61,8 @@ import type {
   CancelInstanceRefreshCommandOutput,
   CompleteLifecycleActionCommandInput,
   CompleteLifecycleActionCommandOutput,
+  CreateOrUpdateTagsCommandInput,
+  CreateOrUpdateTagsCommandOutput,
   DescribeAutoScalingGroupsCommandInput,
   DescribeAutoScalingGroupsCommandOutput,
   DescribeAutoScalingInstancesCommandInput,
@@ -80,6 +83,8 @@ import type {
   SetInstanceHealthCommandOutput,
   StartInstanceRefreshCommandInput,
   StartInstanceRefreshCommandOutput,
+  UpdateAutoScalingGroupCommandInput,
+  UpdateAutoScalingGroupCommandOutput,
 } from '@aws-sdk/client-auto-scaling';
 import { lookupIn, type OperationTable, type SimContext, type SimService } from '../context';
 import type { Ec2Service } from '../ec2';
@@ -90,6 +95,7 @@ import { InstanceRefreshes } from './instance-refresh';
 import { LifecycleActions } from './lifecycle-actions';
 import type { AutoScalingGroupSpec, AutoScalingTiming, HookResultRecord, RootVolumeReplacement } from './model';
 import { ScalingActivities } from './scaling-activities';
+import { GroupSettings } from './update-group';
 
 export type {
   AutoScalingGroupSpec,
@@ -119,6 +125,8 @@ type AutoScalingOperations = {
   RollbackInstanceRefresh: readonly [RollbackInstanceRefreshCommandInput, RollbackInstanceRefreshCommandOutput];
   SetInstanceHealth: readonly [SetInstanceHealthCommandInput, SetInstanceHealthCommandOutput];
   DescribeScalingActivities: readonly [DescribeScalingActivitiesCommandInput, DescribeScalingActivitiesCommandOutput];
+  UpdateAutoScalingGroup: readonly [UpdateAutoScalingGroupCommandInput, UpdateAutoScalingGroupCommandOutput];
+  CreateOrUpdateTags: readonly [CreateOrUpdateTagsCommandInput, CreateOrUpdateTagsCommandOutput];
 };
 
 export class AutoScalingService implements SimService {
@@ -149,7 +157,11 @@ export class AutoScalingService implements SimService {
     this.groups.useLifecycleActions(this.actions);
     for (const spec of specs) this.groups.createGroup(spec);
     this.refreshes = new InstanceRefreshes(ctx, ec2, this.groups);
+    this.settings = new GroupSettings(this.groups);
   }
+
+  /** UpdateAutoScalingGroup (sizes) and group tags (update-group.ts). */
+  private readonly settings: GroupSettings;
 
   private readonly table: OperationTable<AutoScalingOperations> = {
     DescribeAutoScalingGroups: (input) => this.groups.describeGroups(input),
@@ -167,6 +179,8 @@ export class AutoScalingService implements SimService {
     RollbackInstanceRefresh: (input) => this.refreshes.rollback(input),
     SetInstanceHealth: (input) => this.health.setInstanceHealth(input),
     DescribeScalingActivities: (input) => this.activities.describe(input),
+    UpdateAutoScalingGroup: (input) => this.settings.update(input),
+    CreateOrUpdateTags: (input) => this.settings.createOrUpdateTags(input),
   };
 
   readonly operationHandler = lookupIn(this.table);

@@ -135,6 +135,8 @@ export interface SimGroup {
   createdAt: number;
   instances: Map<string, GroupInstance>;
   reconcileTimer?: TimerHandle;
+  /** Tags of the group (CreateOrUpdateTags, update-group.ts). */
+  tags?: Map<string, { value: string; propagateAtLaunch: boolean }>;
 }
 
 export interface HookResultRecord {

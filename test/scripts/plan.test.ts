@@ -30,6 +30,16 @@ function withSchedule(): string {
 }
 
 const scheduled = withSchedule();
+
+/** The example with every service's schedule section taken out. */
+function withoutSchedule(): string {
+  const doc = parseDocument(readFileSync(example, 'utf8'));
+  const count = (doc.get('services') as { items: unknown[] }).items.length;
+  for (let i = 0; i < count; i++) doc.deleteIn(['services', i, 'schedule']);
+  const file = join(dir, 'unscheduled.yml');
+  writeFileSync(file, String(doc));
+  return file;
+}
 const service = String(parseDocument(readFileSync(example, 'utf8')).getIn(['services', 0, 'name']));
 
 function plan(args: string[]) {
@@ -87,11 +97,12 @@ describe('npm run plan', () => {
   });
 
   it('names the service and the file when the config has no schedule section', () => {
-    const run = plan(['--config', example, ...window]);
+    const unscheduled = withoutSchedule();
+    const run = plan(['--config', unscheduled, ...window]);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      `plan: --service ${service}: no schedule: section for this service in ${example} (no service has one)\n`,
+      `plan: --service ${service}: no schedule: section for this service in ${unscheduled} (no service has one)\n`,
     );
   });
 });

@@ -47,15 +47,14 @@ beforeAll(() => {
   config = packagedConfig();
 });
 
-/** The AMI refresh's schedules (other capabilities' schedules are tested with them: certificates in test/unit/certificates). */
+/** This capability's schedules: those whose input is an AMI refresh request (scheduled scaling has its own). */
 const schedules = () =>
   resourcesOfType(template, 'AWS::Scheduler::Schedule')
-    // Other capabilities' schedules (the site check: test/template/site-deploy.test.ts) are checked on their own.
-    .filter(([id]) => id.startsWith('Ami'))
     .map(([id, r]) => {
       const p = props(r);
       return { id, p, target: p.Target as ScheduleTarget, input: JSON.parse((p.Target as ScheduleTarget).Input) };
-    });
+    })
+    .filter((s) => s.input.fleetpilot === 'ami-refresh');
 
 describe('the AMI refresh schedules in the packaged template', () => {
   it('bakes each service with a schedule at its cron, in its time zone, with no flexible window', () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { SCHEDULER_ROLE } from '../../functions/ami-refresh/deploy';
 import { AUDIT_SCHEDULER_ROLE } from '../../functions/certificates/deploy';
 import { recordNamePatterns } from '../../functions/lifecycle/deploy';
+import { SCALE_SCHEDULER_ROLE } from '../../functions/schedule/deploy';
 import { SITE_SCHEDULER_ROLE } from '../../functions/site/deploy';
 import { actionsCalledByCode, DEPENDENT_ACTIONS, sourceFiles } from './sdk-calls';
 import {
@@ -48,9 +49,9 @@ const granted = () => new Set(allows().flatMap((s) => asArray(s.Action)));
 
 describe('the functions IAM policy', () => {
   it("reads the functions' own role; every other role is one a test checks on its own", () => {
-    // The Scheduler roles: test/template/ami-refresh-schedules.test.ts, test/template/site-deploy.test.ts;
-    // the certificate audit's: test/unit/certificates/deploy.test.ts.
-    const checkedElsewhere = [SCHEDULER_ROLE, SITE_SCHEDULER_ROLE, AUDIT_SCHEDULER_ROLE];
+    // The Scheduler roles: test/template/ami-refresh-schedules.test.ts, test/template/site-deploy.test.ts,
+    // test/template/schedule-scaling.test.ts; the certificate audit's: test/unit/certificates/deploy.test.ts.
+    const checkedElsewhere = [SCHEDULER_ROLE, SITE_SCHEDULER_ROLE, AUDIT_SCHEDULER_ROLE, SCALE_SCHEDULER_ROLE];
     const roles = resourcesOfType(template, 'AWS::IAM::Role').map(([id]) => id);
 
     expect(roles.sort()).toEqual([FUNCTIONS_ROLE, ...checkedElsewhere].sort());

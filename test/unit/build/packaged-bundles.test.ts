@@ -28,6 +28,7 @@ const FUNCTIONS = {
   slackDeliver: 'functions/slack/deliver-handler',
   certificatesEvent: 'functions/certificates/event-handler',
   certificatesAudit: 'functions/certificates/audit-handler',
+  scheduleScale: 'functions/schedule/scale-handler',
 } as const;
 
 /**

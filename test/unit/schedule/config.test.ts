@@ -26,11 +26,14 @@ const GOOD = `    schedule:
         ceiling: 10
 `;
 
-/** The example's first service with a schedule section appended (after its `name:` line). */
+/** The example without its own schedule section (its lines at service depth and deeper, up to the next key). */
+const EXAMPLE_WITHOUT_SCHEDULE = EXAMPLE.replace(/\n {4}schedule:\n(?: {5,}.*\n|\s*\n)*/, '\n');
+
+/** The example's first service with `section` as its schedule section (before its amiRefresh section). */
 function withSchedule(section: string): string {
-  const anchor = EXAMPLE.indexOf('\n    amiRefresh:');
+  const anchor = EXAMPLE_WITHOUT_SCHEDULE.indexOf('\n    amiRefresh:');
   if (anchor < 0) throw new Error('the example config has no amiRefresh section to anchor on');
-  return `${EXAMPLE.slice(0, anchor + 1)}${section}${EXAMPLE.slice(anchor + 1)}`;
+  return `${EXAMPLE_WITHOUT_SCHEDULE.slice(0, anchor + 1)}${section}${EXAMPLE_WITHOUT_SCHEDULE.slice(anchor + 1)}`;
 }
 
 function issuesOf(text: string): string {

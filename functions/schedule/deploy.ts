@@ -1,0 +1,180 @@
+/**
+ * What scheduled scaling needs from the stack: one EventBridge Scheduler schedule per rule of every service with a
+ * `schedule` section, one reconcile schedule every 15 minutes, the role Scheduler invokes the scaling function with,
+ * and least privilege for the calls the function makes. Never imported by a handler.
+ *
+ * Resource types and condition keys: Service Authorization Reference, list_amazonec2autoscaling.html (group ARNs;
+ * UpdateAutoScalingGroup and CreateOrUpdateTags take the autoScalingGroup resource and aws:TagKeys; Describe* take
+ * only "*") and list_amazoncloudwatch.html (DescribeAlarms takes the alarm resource).
+ */
+import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
+import type { FleetpilotConfig } from '../../shared/config/schema';
+import { reconcileInput, ruleInput } from './request';
+import { STATE_TAG, scheduledServices } from './scale';
+
+/** Logical id serverless gives the scheduleScale function (its key, capitalised, + "LambdaFunction"). */
+export const SCALE_FUNCTION = 'ScheduleScaleLambdaFunction';
+/** The role EventBridge Scheduler assumes to invoke the scaling function. */
+export const SCALE_SCHEDULER_ROLE = 'ScheduleSchedulerRole';
+/** The reconcile schedule's logical id. */
+export const RECONCILE_SCHEDULE = 'ScheduleReconcile';
+/** Every 15 minutes (Scheduler user guide, "Schedule types": rate-based schedules). */
+export const RECONCILE_RATE = 'rate(15 minutes)';
+/** serverless.yml's failed-events queue (alarmed): the schedules' dead-letter queue. */
+const FAILED_EVENTS_QUEUE = 'FailedEventsQueue';
+
+/** Two rules whose names make the same logical id (only "-", "_" or "." tell them apart). */
+export class ScheduleRuleIdConflictError extends Error {
+  override readonly name = 'ScheduleRuleIdConflictError';
+}
+
+export const scheduleDeploy: CapabilityDeploy = {
+  name: 'schedule',
+  // Invoked by Scheduler only: no EventBridge rule.
+  eventPatterns: () => ({}),
+  iamStatements,
+  resources,
+};
+
+/** "business-hours" -> "BusinessHours": logical ids are alphanumeric. */
+function idPart(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** The logical id of a rule's schedule. */
+export const ruleScheduleId = (service: string, rule: string) => `ScheduleRule${idPart(service)}${idPart(rule)}`;
+
+/**
+ * - AWS::Scheduler::Schedule per rule: ScheduleExpression is the rule's cron, ScheduleExpressionTimezone the
+ *   service's zone (Scheduler follows DST: a time in the spring-forward gap is skipped, one in the repeated hour runs
+ *   once — Scheduler user guide, "Schedule types"), FlexibleTimeWindow OFF (invoked on the minute). The Input names
+ *   the service and the rule and carries `<aws.scheduler.scheduled-time>` (Scheduler user guide, "Adding context
+ *   attributes").
+ * - The reconcile: `rate(15 minutes)`, every service with a schedule.
+ * - Delivery: a rule's invocation older than 15 minutes is dropped to the dead-letter queue (the reconcile has
+ *   applied its level by then); Scheduler's execution role may invoke the scaling function only and dead-letter
+ *   (Scheduler user guide, "Set up the execution role" and "Configuring a dead-letter queue"), trusted for this
+ *   account only (aws:SourceAccount).
+ */
+function resources(config: FleetpilotConfig): Record<string, CfnResource> {
+  const services = scheduledServices(config);
+  if (services.length === 0) return {};
+  const functionArn = { 'Fn::GetAtt': [SCALE_FUNCTION, 'Arn'] };
+  const deadLetterArn = { 'Fn::GetAtt': [FAILED_EVENTS_QUEUE, 'Arn'] };
+  const target = (input: string) => ({
+    Arn: functionArn,
+    RoleArn: { 'Fn::GetAtt': [SCALE_SCHEDULER_ROLE, 'Arn'] },
+    Input: input,
+    RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 5 },
+    DeadLetterConfig: { Arn: deadLetterArn },
+  });
+  const out: Record<string, CfnResource> = {
+    [SCALE_SCHEDULER_ROLE]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: 'EventBridge Scheduler invokes the fleetpilot scheduled scaling function',
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': cfn.account } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'invoke-schedule-scale',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Sid: 'InvokeScheduleScale', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArn },
+                { Sid: 'DeadLetterUndelivered', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: deadLetterArn },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    [RECONCILE_SCHEDULE]: {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Description:
+          'fleetpilot: every 15 minutes, bring each scheduled group to the level its calendar says holds now',
+        ScheduleExpression: RECONCILE_RATE,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: target(reconcileInput()),
+      },
+    },
+  };
+  for (const service of services) {
+    for (const rule of service.schedule.rules) {
+      const id = ruleScheduleId(service.name, rule.name);
+      if (Object.hasOwn(out, id)) throw new ScheduleRuleIdConflictError(`two rules make the logical id ${id}`);
+      out[id] = {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Description: `fleetpilot: scheduled capacity of service ${service.name}, rule ${rule.name}`,
+          ScheduleExpression: rule.cron,
+          ScheduleExpressionTimezone: service.schedule.timezone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: 'ENABLED',
+          Target: target(ruleInput(service.name, rule.name)),
+        },
+      };
+    }
+  }
+  return out;
+}
+
+function iamStatements(config: FleetpilotConfig): IamStatement[] {
+  const { join, partition, region, account } = cfn;
+  const services = scheduledServices(config);
+  if (services.length === 0) return [];
+  const groups = unique(services.map((s) => s.autoScalingGroup)).map((name) =>
+    join('arn:', partition, ':autoscaling:', region, ':', account, `:autoScalingGroup:*:autoScalingGroupName/${name}`),
+  );
+  const alarms = unique(services.flatMap((s) => s.schedule.guards.deferWhileAlarms)).map((name) =>
+    join('arn:', partition, ':cloudwatch:', region, ':', account, `:alarm:${name}`),
+  );
+  const statements: IamStatement[] = [
+    {
+      Sid: 'ScheduleScaleConfiguredGroups',
+      Effect: 'Allow',
+      Action: ['autoscaling:UpdateAutoScalingGroup'],
+      Resource: groups,
+    },
+    {
+      // Only the tag that remembers the applied occurrence (scale.ts STATE_TAG).
+      Sid: 'ScheduleRememberAppliedOccurrence',
+      Effect: 'Allow',
+      Action: ['autoscaling:CreateOrUpdateTags'],
+      Resource: groups,
+      Condition: {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [STATE_TAG] },
+        Null: { 'aws:TagKeys': 'false' },
+      },
+    },
+    {
+      Sid: 'ScheduleDescribeAutoScaling',
+      Effect: 'Allow',
+      Action: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeInstanceRefreshes'],
+      Resource: '*',
+    },
+  ];
+  if (alarms.length > 0) {
+    statements.push({
+      Sid: 'ScheduleReadGuardAlarms',
+      Effect: 'Allow',
+      Action: ['cloudwatch:DescribeAlarms'],
+      Resource: alarms,
+    });
+  }
+  return statements;
+}
