@@ -45,6 +45,7 @@ import {
 } from './bench/builds';
 import { type BurstResult, runBurst } from './bench/burst';
 import { type ColdStartRow, measureColdStarts } from './bench/cold-start';
+import { BUNDLE_TARGET_BYTES, measurePackages, type PackageRow } from './bench/packages';
 import { FUNCTIONS } from './bench/protocol';
 import { measureSizes, type SizeRow } from './bench/sizes';
 import { ratio, type Summary } from './bench/stats';
@@ -89,6 +90,8 @@ export interface BenchJson {
     bursts: BurstResult[];
     /** AWS calls of one AMI refresh of the example service, per step. */
     amiRefresh: AmiRefreshResult;
+    /** Every deployed function's package: zip, bundle JS raw and gzip, within the 500 KB target. */
+    packages: PackageRow[];
   };
   wallMs: Record<string, number>;
 }
@@ -152,6 +155,8 @@ async function main(): Promise<void> {
 
   const sizes = await timed('sizes', () => measureSizes(bundled, unbundled, children.loadedFiles));
   printSizes(sizes, sdkExternal);
+  const packages = await timed('packages', () => measurePackages());
+  printPackages(packages);
 
   const coldStarts = await timed('coldStarts', () =>
     measureColdStarts(
@@ -193,6 +198,7 @@ async function main(): Promise<void> {
       calls,
       bursts,
       amiRefresh,
+      packages,
       wallMs: timings,
     });
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -201,7 +207,7 @@ async function main(): Promise<void> {
   const resultsFile = join(BENCH_DIR, 'results.json');
   writeFileSync(
     resultsFile,
-    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs, packaged, sizes, coldStarts, calls, bursts, amiRefresh, wallMs: timings }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, runs, packaged, sizes, packages, coldStarts, calls, bursts, amiRefresh, wallMs: timings }, null, 2)}\n`,
   );
   write();
   write(
@@ -224,6 +230,7 @@ function benchJson(m: {
   calls: CallsByEvent[];
   bursts: BurstResult[];
   amiRefresh: AmiRefreshResult;
+  packages: PackageRow[];
   wallMs: Record<string, number>;
 }): BenchJson {
   const sizes = Object.fromEntries(
@@ -276,6 +283,7 @@ function benchJson(m: {
       awsCalls: m.calls,
       bursts: m.bursts,
       amiRefresh: m.amiRefresh,
+      packages: m.packages,
     },
     wallMs: m.wallMs,
   };
@@ -286,6 +294,22 @@ function benchJson(m: {
 function heading(text: string): void {
   write();
   write(`== ${text}`);
+}
+
+function printPackages(rows: PackageRow[]): void {
+  heading(`1b. Every deployed function's package (bytes; target: bundle JS <= ${BUNDLE_TARGET_BYTES})`);
+  write(
+    renderTable(
+      ['function', 'zip', 'bundle JS', 'gzip', 'within target'],
+      rows.map((r) => [
+        r.fn,
+        String(r.zipBytes),
+        String(r.bundleRawBytes),
+        String(r.bundleGzipBytes),
+        r.withinTarget ? 'yes' : 'NO',
+      ]),
+    ),
+  );
 }
 
 function printSizes(rows: SizeRow[], sdkExternal: SdkExternalBuilds): void {
