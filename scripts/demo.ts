@@ -26,7 +26,7 @@ import { startSlackCapture } from './demo/slack-capture';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** The week, in order. */
-const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, scheduledDay, siteDns, certificates];
+const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, siteDns, certificates, scheduledDay];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -115,6 +115,7 @@ export class SimScheduler {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private executions = 0;
   private origin = 0;
+  private started = false;
 
   constructor(private readonly options: SimSchedulerOptions) {}
 
@@ -122,13 +123,22 @@ export class SimScheduler {
     return this.options.schedules;
   }
 
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.started;
+  }
+
+  /** Arms every enabled schedule; a second call while running changes nothing (no schedule runs twice). */
   start(now: number = Date.now()): this {
+    if (this.started) return this;
+    this.started = true;
     this.origin = now;
     for (const schedule of this.options.schedules) if (schedule.enabled) this.arm(schedule, now);
     return this;
   }
 
   stop(): void {
+    this.started = false;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }

@@ -30,6 +30,8 @@ export interface Summary {
   ami: AmiSummary;
   /** CloudWatch alarm state changes (events), and how many went into ALARM. */
   alarms: { changes: number; toAlarm: number };
+  /** Scheduled scaling notifications, by kind (schedule.capacity.changed / deferred / clipped / failed). */
+  schedule: { changed: number; deferred: number; clipped: number; failed: number };
 }
 
 export interface AmiSummary {
@@ -68,6 +70,7 @@ export class Timeline {
       refreshes: { started: 0, checkpoints: 0, outcomes: {} },
     },
     alarms: { changes: 0, toAlarm: 0 },
+    schedule: { changed: 0, deferred: 0, clipped: 0, failed: 0 },
   };
 
   constructor(
@@ -191,6 +194,10 @@ export class Timeline {
         );
         if (severity === 'info' || severity === 'warning' || severity === 'critical')
           this.summary.notifications[severity] += 1;
+        const kind = /^schedule\.capacity\.(changed|deferred|clipped|failed)$/.exec(
+          String((input.MessageAttributes as Record<string, { StringValue?: string }>)?.kind?.StringValue),
+        )?.[1] as keyof Summary['schedule'] | undefined;
+        if (kind) this.summary.schedule[kind] += 1;
         this.line(
           severity === 'critical' ? 'red' : severity === 'warning' ? 'yellow' : 'blue',
           'SNS',
@@ -311,6 +318,14 @@ export class Timeline {
       ...this.amiRows(),
       ...(s.alarms.changes > 0
         ? [['Alarm state changes', `${s.alarms.changes} (${s.alarms.toAlarm} into ALARM)`] as [string, string]]
+        : []),
+      ...(Object.values(s.schedule).some((n) => n > 0)
+        ? [
+            [
+              'Scheduled scaling',
+              `${s.schedule.changed} changes, ${s.schedule.deferred} deferred, ${s.schedule.clipped} clipped, ${s.schedule.failed} failed`,
+            ] as [string, string],
+          ]
         : []),
       ['Invocations', `${s.invocations} (${s.failedInvocations} failed and retried)`],
       ['AWS calls', `${s.awsCalls} (${s.throttled} throttled)`],

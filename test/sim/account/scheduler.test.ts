@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { deriveStackValues } from '../../../deploy/stack-values';
 import { RECONCILE_SCHEDULE, ruleScheduleId } from '../../../functions/schedule/deploy';
 import { loadConfig } from '../../../shared/config/load';
-import { nextFiring, ScheduleExpressionError, schedulesOf } from '../../../sim/scheduler';
+import { createVirtualClock } from '../../../sim/clock';
+import type { InvocationRecord } from '../../../sim/lambda';
+import { nextFiring, ScheduleExpressionError, SimScheduler, schedulesOf } from '../../../sim/scheduler';
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'fleetpilot.example.yml');
 
@@ -85,5 +87,57 @@ describe('the simulated Scheduler', () => {
       timezone: 'Europe/Berlin',
       enabled: true,
     });
+  });
+
+  it('runs each firing once when started twice (a demo chapter and a scenario may both start it), none after stop', async () => {
+    const clock = createVirtualClock({ start: '2026-01-05T09:00:00.000Z' });
+    try {
+      const payloads: unknown[] = [];
+      const scheduler = new SimScheduler({
+        lambda: {
+          invokeDirect: async (fn, payload, requestId) => {
+            payloads.push(payload);
+            const now = Date.now();
+            return {
+              fn,
+              trigger: 'direct',
+              sourceId: requestId,
+              attempt: 1,
+              startedAt: now,
+              endedAt: now,
+              outcome: 'ok',
+            };
+          },
+        },
+        schedules: [
+          {
+            name: 'Every15',
+            expression: 'rate(15 minutes)',
+            timezone: 'UTC',
+            enabled: true,
+            functionName: 'scheduleScale',
+            input: '{"at":"<aws.scheduler.scheduled-time>"}',
+          },
+        ],
+        accountId: '123456789012',
+        region: 'eu-west-1',
+      });
+
+      scheduler.start(clock.now());
+      await clock.advance(10 * 60_000);
+      scheduler.start(clock.now());
+      const runningAfterSecondStart = scheduler.running;
+      await clock.advance(25 * 60_000);
+      scheduler.stop();
+      await clock.advance(60 * 60_000);
+
+      expect(runningAfterSecondStart).toBe(true);
+      expect(scheduler.running).toBe(false);
+      // Counted from the first start (09:00): 09:15 and 09:30, each once.
+      expect(payloads).toEqual([{ at: '2026-01-05T09:15:00Z' }, { at: '2026-01-05T09:30:00Z' }]);
+      expect(scheduler.runs.map((r: { record?: InvocationRecord }) => r.record?.outcome)).toEqual(['ok', 'ok']);
+    } finally {
+      clock.uninstall();
+    }
   });
 });

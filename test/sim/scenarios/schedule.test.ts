@@ -3,11 +3,13 @@
  * deploy.ts) run in the simulated EventBridge Scheduler (sim/scheduler.ts), which invokes the real scaling function.
  * Across the 2026 spring-forward of America/New_York (2026-03-08 02:00 EST → 03:00 EDT): the 02:30 rule does not run
  * that night, a lost invocation is repaired by the next reconcile, a duplicate invocation changes and says nothing,
- * and a scale-in waits for an instance refresh and is applied by the first reconcile after it.
+ * a scale-in waits for an instance refresh and is applied by the first reconcile after it, and one waits while a
+ * configured alarm is in ALARM (set with SetAlarmState through the SDK) and is applied once it is OK.
  * Every expected instant below is computed by hand: EST = UTC-5 until 2026-03-08 07:00Z, EDT = UTC-4 after.
  */
 import { join } from 'node:path';
 import { AutoScalingClient, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { ruleScheduleId } from '../../../functions/schedule/deploy';
 import { STATE_TAG } from '../../../functions/schedule/scale';
 import { loadConfig } from '../../../shared/config/load';
@@ -15,6 +17,7 @@ import { checkInvariants } from '../../../sim/invariants';
 import { attachSim } from '../../../sim/plug';
 import type { SimSchedule } from '../../../sim/scheduler';
 import { type Simulation, startSimulation } from '../../../sim/simulation';
+import { Timeline } from '../../../sim/timeline';
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'fleetpilot.example.yml');
 const HOUR = 3_600_000;
@@ -30,6 +33,8 @@ interface Options {
   start: string;
   initialCapacity: number;
   drop?: (schedule: SimSchedule, at: number) => boolean;
+  /** guards.deferWhileAlarms */
+  alarms?: string[];
 }
 
 function start(options: Options): Simulation {
@@ -43,7 +48,7 @@ function start(options: Options): Simulation {
       { name: 'night', cron: 'cron(30 2 * * ? *)', capacity: { min: 1, desired: 1 } },
     ],
     exceptions: [],
-    guards: { deferScaleInDuringRefresh: true, deferWhileAlarms: [] },
+    guards: { deferScaleInDuringRefresh: true, deferWhileAlarms: options.alarms ?? [] },
   };
   delete service.amiRefresh;
   sim = startSimulation({
@@ -211,6 +216,72 @@ describe('scheduled scaling on the simulated account', () => {
     const applied = titles(s, 'schedule.capacity.changed').at(-1);
     expect(applied?.subject).toContain('web: 4 → 1');
     expect(Date.parse(`${applied?.at}:00Z`) - endedAt).toBeLessThanOrEqual(15 * 60_000);
+    expect(checkInvariants(s)).toEqual([]);
+  }, 120_000);
+
+  it('defers the night scale-in while a configured alarm is in ALARM and applies it once the alarm is OK', async () => {
+    // Arrange: Tuesday 2026-03-10 02:00 EDT (06:00Z), 4 instances; the team's 5xx alarm exists and goes into ALARM
+    // before the night rule (02:30 EDT = 06:30Z). The simulated load balancers report no 5xx count, so with
+    // TreatMissingData "ignore" the evaluations keep the state SetAlarmState sets (CloudWatch user guide,
+    // "Configuring how CloudWatch alarms treat missing data").
+    const s = start({ start: '2026-03-10T06:00:00Z', initialCapacity: 4, alarms: ['web-5xx-high'] });
+    const shown: string[] = [];
+    const timeline = new Timeline(s.account, { colour: false, write: (line) => shown.push(line) });
+    expect(await s.settle(HOUR)).toBe(true);
+    const cloudWatch = new CloudWatchClient({ region: s.account.region, maxAttempts: 1 });
+    attachSim(cloudWatch, s.account);
+    await cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'web-5xx-high',
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Dimensions: [{ Name: 'LoadBalancer', Value: 'app/web-alb/50dc6c495c0c9188' }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        Threshold: 50,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'ignore',
+      }),
+    );
+    const setAlarm = (StateValue: 'ALARM' | 'OK') =>
+      cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx-high', StateValue, StateReason: 'test' }));
+    // Rate schedules count from the start: reconciles at 06:15Z, 06:30Z, 06:45Z, ...
+    s.scheduler.start(Date.parse('2026-03-10T06:00:00Z'));
+    await setAlarm('ALARM');
+
+    // Act: the night rule at 06:30Z and two reconciles (06:45Z, 07:00Z) while in ALARM; OK at 07:05Z.
+    await s.clock.runUntil(() => s.clock.now() >= Date.parse('2026-03-10T06:31:00Z'), HOUR, 60_000);
+    const atNight = await capacity(s);
+    await s.clock.runUntil(() => s.clock.now() >= Date.parse('2026-03-10T07:05:00Z'), HOUR, 60_000);
+    const beforeOk = await capacity(s);
+    const stateBeforeOk = s.account.cloudWatch.alarmState('web-5xx-high');
+    await setAlarm('OK');
+    await s.clock.runUntil(() => s.clock.now() >= Date.parse('2026-03-10T07:16:00Z'), HOUR, 60_000);
+    await s.settle(HOUR);
+
+    // Assert: min follows the calendar at once; desired waits, reported once (not at every reconcile).
+    expect(stateBeforeOk).toBe('ALARM');
+    expect(atNight).toEqual({ min: 1, max: 8, desired: 4 });
+    expect(beforeOk).toEqual({ min: 1, max: 8, desired: 4 });
+    expect(titles(s, 'schedule.capacity.deferred')).toEqual([
+      {
+        at: '2026-03-10T06:30',
+        subject: expect.stringContaining('Scale-in to 1 deferred (alarm web-5xx-high is in ALARM)'),
+      },
+    ]);
+    // Applied by the first reconcile after the alarm is OK (07:15Z).
+    expect(await capacity(s)).toEqual({ min: 1, max: 8, desired: 1 });
+    expect(titles(s, 'schedule.capacity.changed').at(-1)).toEqual({
+      at: '2026-03-10T07:15',
+      subject: expect.stringContaining('web: 4 → 1'),
+    });
+    // The demo summary's line: the 06:15Z reconcile (min 0 → 2, max 10 → 8), the night's min, the applied 4 → 1.
+    shown.length = 0;
+    timeline.printSummary([]);
+    expect(shown).toContainEqual(
+      expect.stringMatching(/^ {2}Scheduled scaling +3 changes, 1 deferred, 0 clipped, 0 failed$/),
+    );
     expect(checkInvariants(s)).toEqual([]);
   }, 120_000);
 });
