@@ -207,7 +207,7 @@ async function alarmStart(
     if (to === 'OK') return { recovered: false };
   }
   // No history to tell (older than the page, or none kept): report the recovery without its start.
-  return { recovered: sawTheOk ? false : true };
+  return { recovered: !sawTheOk };
 }
 
 function transition(data: string | undefined, summary: string | undefined): { from?: string; to?: string } {
