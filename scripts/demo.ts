@@ -18,6 +18,7 @@ import { Timeline } from '../sim/timeline';
 import { amiRefresh } from './demo/ami-refresh';
 import { certificates } from './demo/certificates';
 import type { Chapter } from './demo/chapter';
+import { healthIncident } from './demo/health-incident';
 import { lifecycleDay } from './demo/lifecycle-day';
 import { scheduledDay } from './demo/scheduled-day';
 import { siteDns } from './demo/site';
@@ -26,7 +27,7 @@ import { startSlackCapture } from './demo/slack-capture';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** The week, in order. */
-const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, siteDns, certificates, scheduledDay];
+const chapters: readonly Chapter[] = [lifecycleDay, amiRefresh, siteDns, certificates, healthIncident, scheduledDay];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

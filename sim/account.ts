@@ -171,6 +171,7 @@ export class SimAccount implements SimEndpoint {
     this.cloudWatch.useMetricSource((namespace, metric, dimensions) =>
       this.elbv2.hostCountMetric(namespace, metric, dimensions),
     );
+    this.autoscaling.refreshes.useAlarmStates((name) => this.cloudWatch.alarmState(name));
     this.ssm = new SsmService(ctx, spec.parameters ?? []);
     const sendMessage = this.sqs.operationHandler('SendMessage');
     this.sns.sqsSender = (queueArn, body, attributes) => {

@@ -8,6 +8,7 @@ import { createSimAccount, type SimAccount, type StackSpec } from './account';
 import type { AppBehaviour } from './apps';
 import type { LifecycleHookSpec } from './autoscaling/model';
 import { createVirtualClock, type VirtualClock } from './clock';
+import type { SecurityGroupSpec } from './ec2/security-groups';
 import type { HealthCheckSpec } from './elbv2';
 import { type InvocationRecord, LocalLambda } from './lambda';
 import { type ScheduledRun, type SimSchedule, SimScheduler, schedulesOf } from './scheduler';
@@ -73,6 +74,47 @@ export interface Simulation {
 
 export const targetGroupName = (arn: string): string => arn.split(':').pop()?.split('/')[1] ?? arn;
 
+/** The security group of the stack's load balancers: the source of their traffic and health checks. */
+export const LOAD_BALANCER_SECURITY_GROUP = 'fleetpilot-sim-load-balancers';
+/** The port the stack's target groups receive traffic and health checks on (HealthCheckPort `traffic-port`). */
+export const TARGET_PORT = 80;
+
+/**
+ * The stack's security groups (ELB user guide, "Security groups for your Application Load Balancer",
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html: the
+ * targets' groups accept the load balancer's group as the source on the listener/traffic port and the health-check
+ * port). The load balancers' group admits HTTP and HTTPS from anywhere. The instances launch without naming groups
+ * (the stack's launch templates name none), so they get their VPC's `default` group (Amazon VPC user guide, "Default
+ * security groups for your VPCs"): declared here with AWS's own rule (all traffic from the group itself) plus TCP on
+ * the target port from the load balancers' group. A scenario that revokes that rule blocks the health checks.
+ */
+export function stackSecurityGroups(): SecurityGroupSpec[] {
+  return [
+    {
+      name: LOAD_BALANCER_SECURITY_GROUP,
+      description: 'load balancers of the stack',
+      ingress: [
+        { protocol: 'tcp', fromPort: 80, toPort: 80, cidr: '0.0.0.0/0', description: 'HTTP' },
+        { protocol: 'tcp', fromPort: 443, toPort: 443, cidr: '0.0.0.0/0', description: 'HTTPS' },
+      ],
+    },
+    {
+      name: 'default',
+      description: 'default VPC security group',
+      ingress: [
+        { protocol: '-1', sourceGroup: 'default' },
+        {
+          protocol: 'tcp',
+          fromPort: TARGET_PORT,
+          toPort: TARGET_PORT,
+          sourceGroup: LOAD_BALANCER_SECURITY_GROUP,
+          description: 'traffic and health checks from the load balancers',
+        },
+      ],
+    },
+  ];
+}
+
 /**
  * The account a deployment from `config` would run in. Every AWS::SQS::Queue that serverless.yml declares is created
  * (named by its logical id), so a queue and a function added to serverless.yml need nothing here.
@@ -120,7 +162,9 @@ export function stackFromConfig(
         matcher: '200',
       },
       deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? 300,
+      sourceSecurityGroups: [LOAD_BALANCER_SECURITY_GROUP],
     })),
+    securityGroups: stackSecurityGroups(),
     autoScalingGroups: config.services.map((service) => ({
       name: service.autoScalingGroup,
       minSize: 0,

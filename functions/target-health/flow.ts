@@ -102,7 +102,8 @@ async function onAlarm(
   };
   const troubled = diagnosis.targets.filter((t) => t.state !== 'healthy').map((t) => t.targetId);
   const facts: [string, string][] = [
-    ['Alarm', `${alarm.AlarmName} (${alarm.StateReason ?? 'in ALARM'})`],
+    // The reason's kind only ("Threshold Crossed"): its datapoint list fills a line per minute of the alarm.
+    ['Alarm', `${alarm.AlarmName} (${alarm.StateReason?.split(':')[0] || 'in ALARM'})`],
     ['Target group', group.targetGroupArn],
     ...diagnosisFacts(diagnosis),
   ];
@@ -206,7 +207,7 @@ async function alarmStart(
     if (to === 'OK') return { recovered: false };
   }
   // No history to tell (older than the page, or none kept): report the recovery without its start.
-  return { recovered: sawTheOk ? false : true };
+  return { recovered: !sawTheOk };
 }
 
 function transition(data: string | undefined, summary: string | undefined): { from?: string; to?: string } {

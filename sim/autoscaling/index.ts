@@ -133,7 +133,7 @@ export class AutoScalingService implements SimService {
   readonly name = 'autoScaling' as const;
   private readonly groups: AutoScalingGroups;
   private readonly actions: LifecycleActions;
-  /** Instance refreshes (instance-refresh.ts); `setAlarmState` stands in for CloudWatch alarms. */
+  /** Instance refreshes (instance-refresh.ts); their AlarmSpecification reads the account's CloudWatch alarms. */
   readonly refreshes: InstanceRefreshes;
   /** Scaling activities (scaling-activities.ts). */
   readonly activities: ScalingActivities;

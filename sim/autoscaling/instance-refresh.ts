@@ -32,7 +32,9 @@
  * - Checkpoints: when the updated share reaches a checkpoint below 100, "… Checkpoint Reached" (the highest one
  *   reached, with CheckpointPercentage and CheckpointDelay) and a pause of CheckpointDelay seconds; no event for 100.
  * - Failure: a new instance still not healthy HealthCheckGracePeriod seconds after it entered InService, or an alarm of
- *   AlarmSpecification in ALARM (`setAlarmState`; the sim has no CloudWatch) → Failed ("… Failed"), the group keeps
+ *   AlarmSpecification in ALARM (the refresh watches the CloudWatch alarms' states: the account's CloudWatch, read
+ *   through `useAlarmStates`; API reference, AlarmSpecification,
+ *   https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AlarmSpecification.html) → Failed ("… Failed"), the group keeps
  *   its previous configuration; with AutoRollback → RollbackInProgress ("… Rollback Started"): the instances launched
  *   so far are replaced in the same way from the previous configuration → RollbackSuccessful ("… Rollback
  *   Succeeded"), or RollbackFailed ("… Rollback Failed") if those fail too. RollbackDetails carry the reason, start
@@ -162,7 +164,8 @@ export interface RefreshRecord {
 
 export class InstanceRefreshes {
   private readonly refreshes: SimRefresh[] = [];
-  private readonly alarms = new Map<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>();
+  /** The state of a CloudWatch alarm by name (undefined: no such alarm); plugged in by the account. */
+  private alarmState: (alarmName: string) => string | undefined = () => undefined;
   private readonly tickMs = 5_000;
 
   constructor(
@@ -173,9 +176,9 @@ export class InstanceRefreshes {
 
   // ---- sim-side API ----
 
-  /** The state of a CloudWatch alarm that an AlarmSpecification may name (the sim has no CloudWatch). */
-  setAlarmState(alarmName: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'): void {
-    this.alarms.set(alarmName, state);
+  /** Where the states of the alarms an AlarmSpecification names come from (the account's CloudWatch). */
+  useAlarmStates(source: (alarmName: string) => string | undefined): void {
+    this.alarmState = source;
   }
 
   /** Every refresh of every group, oldest first. */
@@ -338,7 +341,7 @@ export class InstanceRefreshes {
       if (progress.inFlight === 0) this.finish(group, refresh, 'Cancelled', 'The instance refresh was cancelled.');
       return;
     }
-    const alarm = refresh.prefs.alarms.find((name) => this.alarms.get(name) === 'ALARM');
+    const alarm = refresh.prefs.alarms.find((name) => this.alarmState(name) === 'ALARM');
     if (alarm && refresh.phase === 'refresh') {
       this.fail(group, refresh, `The CloudWatch alarm ${alarm} went into the ALARM state.`);
       return;

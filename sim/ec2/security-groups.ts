@@ -18,7 +18,11 @@
  *   ip-permission.group-id, ip-permission.group-name, tag:<key>, tag-key, tag-value (wildcards; values OR-ed, filters
  *   AND-ed); MaxResults / NextToken.
  *
- * Approximated: rules are fixed after creation (no Authorize/Revoke API); IPv6 and prefix lists are not modelled; a
+ * - Removing an inbound rule (`revokeIngress`, what RevokeSecurityGroupIngress or the console does; EC2 API reference,
+ *   RevokeSecurityGroupIngress: the rule is identified by protocol, port range and source) takes effect at once for
+ *   new connections, such as the load balancer's next health check.
+ *
+ * Approximated: no Authorize/Revoke API operations (rules change through the sim-side API only); IPv6 and prefix lists are not modelled; a
  * load balancer node's address (for a CIDR rule) is taken as the fifth address of each subnet of its VPC.
  */
 import type { DescribeSecurityGroupsCommandInput, Filter, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
@@ -119,6 +123,34 @@ export class Ec2SecurityGroups {
   resolve(namesOrIds: readonly string[], vpcId: string): string[] {
     if (namesOrIds.length === 0) return [this.defaultGroup(vpcId).id];
     return namesOrIds.map((nameOrId) => this.mustFind(nameOrId, vpcId).id);
+  }
+
+  /**
+   * Remove the inbound rules of a group (name in `vpcId`, or id) that match: protocol, a port inside the rule's range
+   * and, when given, the source group (name or id). Returns how many were removed; the group must exist.
+   */
+  revokeIngress(
+    groupNameOrId: string,
+    match: { protocol: SecurityGroupRuleSpec['protocol']; port?: number; sourceGroup?: string },
+    vpcId = DEFAULT_VPC,
+  ): number {
+    const group = this.mustFind(groupNameOrId, vpcId);
+    const sourceId = match.sourceGroup === undefined ? undefined : this.mustFind(match.sourceGroup, vpcId).id;
+    const before = group.ingress.length;
+    group.ingress = group.ingress.filter(
+      (rule) =>
+        !(
+          rule.protocol === match.protocol &&
+          (match.port === undefined || (match.port >= rule.fromPort && match.port <= rule.toPort)) &&
+          (sourceId === undefined || rule.sourceGroupId === sourceId)
+        ),
+    );
+    return before - group.ingress.length;
+  }
+
+  /** The id of a group by name (in `vpcId`) or id. */
+  idOf(groupNameOrId: string, vpcId = DEFAULT_VPC): string {
+    return this.mustFind(groupNameOrId, vpcId).id;
   }
 
   /** Do the groups `targetGroupIds` let `source` reach a TCP `port`? */

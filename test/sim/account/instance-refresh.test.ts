@@ -8,6 +8,7 @@ import {
   StartInstanceRefreshCommand,
   type StartInstanceRefreshCommandInput,
 } from '@aws-sdk/client-auto-scaling';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { apps } from '../../../sim';
 import { FAILED_LAUNCHES_TO_FAIL } from '../../../sim/autoscaling/instance-refresh';
@@ -301,8 +302,24 @@ describe('simulated Auto Scaling instance refresh', () => {
       MinHealthyPercentage: 75,
       AlarmSpecification: { Alarms: ['web-5xx'] },
     });
+    await h.cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'web-5xx',
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'ignore',
+      }),
+    );
     await h.clock.advance(20_000);
-    h.account.autoscaling.refreshes.setAlarmState('web-5xx', 'ALARM');
+    expect(statusOf(InstanceRefreshId)).toBe('InProgress');
+    await h.cloudWatch.send(
+      new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'the application fails' }),
+    );
     await h.clock.advance(10_000);
     const refresh = await describe1(InstanceRefreshId);
     expect(refresh?.Status).toBe('Failed');

@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { AutoScalingClient, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateImageCommand, EC2Client, type Tag } from '@aws-sdk/client-ec2';
 import { loadConfig } from '../../../shared/config/load';
 import { apps } from '../../../sim/apps';
@@ -240,7 +241,25 @@ describe('AMI refresh on the simulated account', () => {
         ),
       2 * HOUR,
     );
-    s.account.autoscaling.refreshes.setAlarmState('web-5xx', 'ALARM');
+    // The application's alarm (someone else's, on a metric the sim has no data for: its state is kept) fires.
+    const cloudWatch = new CloudWatchClient({ region: s.account.region, maxAttempts: 1 });
+    attachSim(cloudWatch, s.account);
+    await cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'web-5xx',
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'ignore',
+      }),
+    );
+    await cloudWatch.send(
+      new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'the application fails' }),
+    );
     expect(await runRefresh(s)).toBe('RollbackSuccessful');
 
     expect(template(s)?.defaultVersion).toBe(1);
