@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { deriveStackValues } from '../deploy/stack-values';
-import { OWNER_TTL, ownerName, ownerValue } from '../functions/site/alias';
 import type { FleetpilotConfig, ServiceConfig } from '../shared/config/schema';
 import { createSimAccount, type SimAccount, type StackSpec } from './account';
 import type { CertificateSpec } from './acm';
@@ -233,7 +232,7 @@ function certificateNames(config: FleetpilotConfig, service: ServiceConfig): str
  * certificate and an HTTP :80 listener redirecting to HTTPS (a network one with a TLS :443 listener) — and every
  * certificate the config names (services[].certificates, of this account and region) in ACM: Amazon-issued,
  * DNS-validated, issued 30 days before the start, covering the site name and its zone apex, in use by the load
- * balancers whose listeners serve it. Their validation records are written by `publishSiteRecords`.
+ * balancers whose listeners serve it. Their validation records are written by `publishValidationRecords`.
  */
 export function loadBalancersFromConfig(
   config: FleetpilotConfig,
@@ -289,11 +288,11 @@ const ownArn = (arn: string, region: string, account: string): boolean => {
 };
 
 /**
- * Records the stack's owner made with it: each certificate's DNS validation CNAME in the configured zone that owns its
- * name (as ACM asks when the certificate is requested), and each site's alias with its ownership record, as
- * fleetpilot's site check left them (functions/site/alias.ts).
+ * Records the stack's owner made with it: each certificate's DNS validation CNAME in the configured public zone that
+ * owns its name, as ACM asks when the certificate is requested. The site alias is not declared: the site check
+ * creates it (with its ownership record) on its first run, as it does after a deployment.
  */
-export function publishSiteRecords(account: SimAccount, config: FleetpilotConfig): void {
+export function publishValidationRecords(account: SimAccount, config: FleetpilotConfig): void {
   const zones = Object.values(config.hostedZones).filter((z) => !z.private);
   const owner = (name: string) =>
     zones
@@ -311,29 +310,6 @@ export function publishSiteRecords(account: SimAccount, config: FleetpilotConfig
         ResourceRecords: [{ Value: record.Value }],
       });
     }
-  }
-  const balancers = new Set(account.elbv2.loadBalancers.view().map((lb) => lb.name));
-  for (const service of config.services) {
-    const zone = service.site ? config.hostedZones[service.site.zone] : undefined;
-    const ref = service.siteDns?.loadBalancer;
-    const name = ref ? (CONFIG_LOAD_BALANCER_ARN.exec(ref)?.[4] ?? ref) : undefined;
-    if (!service.site || !zone || !name || !balancers.has(name)) continue;
-    const target = account.elbv2.loadBalancers.aliasOf(name);
-    account.route53.putRecord(zone.id, {
-      Name: service.site.domain,
-      Type: 'A',
-      AliasTarget: {
-        HostedZoneId: target.hostedZoneId,
-        DNSName: target.dnsName,
-        EvaluateTargetHealth: service.siteDns?.evaluateTargetHealth ?? true,
-      },
-    });
-    account.route53.putRecord(zone.id, {
-      Name: ownerName(service.site.domain),
-      Type: 'TXT',
-      TTL: OWNER_TTL,
-      ResourceRecords: [{ Value: ownerValue(service.name) }],
-    });
   }
 }
 
@@ -376,7 +352,7 @@ export function startSimulation(options: SimulationOptions): Simulation {
   try {
     const wiring = wiringFor(options);
     const account = createSimAccount(stackFromConfig(options.config, options, clock, wiring));
-    publishSiteRecords(account, options.config);
+    publishValidationRecords(account, options.config);
     const lambda = new LocalLambda({
       account,
       wiring,

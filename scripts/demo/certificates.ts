@@ -10,9 +10,9 @@
  */
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DAY_MS, PUBLIC_VALIDITY_DAYS } from '../../sim/acm';
+import { loadBalancerNameOf } from '../../sim/elbv2-load-balancers';
 import { attachSim } from '../../sim/plug';
 import { type Chapter, HOUR } from './chapter';
-import { loadBalancerName } from './site';
 
 const DAYS_LEFT = 47;
 
@@ -25,7 +25,7 @@ export const certificates: Chapter = {
     if (!arn || !zoneId || !service.certificateWatch || !lbRef || !service.siteDns?.rotation) {
       return ['the example config has no certificate, public zone, certificateWatch or siteDns rotation for the demo'];
     }
-    const lbName = loadBalancerName(lbRef);
+    const lbName = loadBalancerNameOf(lbRef);
     const route53 = new Route53Client({ region: sim.account.region, maxAttempts: 1 });
     attachSim(route53, sim.account);
     const write = async (action: 'CREATE' | 'DELETE', record: { name: string; value: string }) =>

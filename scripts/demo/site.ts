@@ -1,19 +1,17 @@
 /**
- * Demo chapter: site DNS. The stack serves www.example.com from the configured load balancer, the alias in place as
- * fleetpilot keeps it. Then a rebuild script points the name back at the load balancer it replaced (web-old-alb):
+ * Demo chapter: site DNS. The site name's alias, which fleetpilot keeps (with its ownership record), points at the
+ * load balancer a rebuild replaced (web-old-alb) while the config names the stack's load balancer:
  * the check — what the hourly schedule sends, here invoked by hand as `npm run invoke` does — finds the drift, asks
  * the Route 53 writer, and the alias points at the configured load balancer again, with a warning notification saying
  * what it pointed at. Nothing here depends on another chapter: the old load balancer is this chapter's own.
  */
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { OWNER_TTL, ownerName, ownerValue } from '../../functions/site/alias';
+import { loadBalancerNameOf } from '../../sim/elbv2-load-balancers';
 import { attachSim } from '../../sim/plug';
 import type { Chapter } from './chapter';
 
 const OLD_LB = 'web-old-alb';
-
-/** A load balancer's name from the config's reference (an ARN `…:loadbalancer/app/<name>/<id>`, or the name). */
-export const loadBalancerName = (ref: string): string =>
-  ref.startsWith('arn:') ? (ref.split(':loadbalancer/')[1]?.split('/')[1] ?? ref) : ref;
 
 export const siteDns: Chapter = {
   async run({ sim, timeline, service }) {
@@ -23,13 +21,13 @@ export const siteDns: Chapter = {
     if (!site || !siteDns || !zone) throw new Error(`the example config: ${service.name} has no site with siteDns`);
     const story: string[] = [];
     const lbs = sim.account.elbv2.loadBalancers;
-    const name = loadBalancerName(siteDns.loadBalancer);
+    const name = loadBalancerNameOf(siteDns.loadBalancer);
     const current = lbs.aliasOf(name);
     lbs.create({ name: OLD_LB });
     const old = lbs.aliasOf(OLD_LB);
 
     timeline.heading(
-      `Site DNS: ${site.domain} is pointed back at a load balancer a rebuild replaced; fleetpilot repairs it`,
+      `Site DNS: ${site.domain} still points at the load balancer a rebuild replaced; fleetpilot repairs it`,
     );
     const route53 = new Route53Client({ region: sim.account.region, maxAttempts: 1 });
     attachSim(route53, sim.account);
@@ -46,11 +44,22 @@ export const siteDns: Chapter = {
                 AliasTarget: { HostedZoneId: old.hostedZoneId, DNSName: old.dnsName, EvaluateTargetHealth: true },
               },
             },
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                Name: ownerName(site.domain),
+                Type: 'TXT',
+                TTL: OWNER_TTL,
+                ResourceRecords: [{ Value: ownerValue(service.name) }],
+              },
+            },
           ],
         },
       }),
     );
-    timeline.note(`a rebuild script: ${site.domain} A → alias ${old.dnsName} (${OLD_LB}); the config names ${name}`);
+    timeline.note(
+      `${site.domain} A → alias ${old.dnsName} (${OLD_LB}, replaced by a rebuild); the config names ${name}`,
+    );
     timeline.note(`Invoke siteCheck {"action":"check","service":"${service.name}"} (as the hourly schedule does)`);
     const published = sim.account.sns.published.length;
     const run = await sim.lambda.invokeDirect(
