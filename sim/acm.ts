@@ -271,6 +271,17 @@ export class AcmService implements SimService {
     this.emit(cert, 'ACM Certificate Available', this.availableDetail(cert, 'REIMPORT'));
   }
 
+  /**
+   * A story's shortcut through time: the certificate was issued at `notBefore` (valid the 395 days of a public
+   * certificate from then), as if the account had been running that long. No event (nothing happened in ACM).
+   */
+  backdate(arn: string, notBefore: string | number): void {
+    const cert = this.mustCertificate(arn);
+    cert.notBefore = instant(notBefore, this.ctx.now());
+    cert.notAfter = cert.notBefore + PUBLIC_VALIDITY_DAYS * DAY_MS;
+    cert.status = cert.notAfter > this.ctx.now() ? 'ISSUED' : 'EXPIRED';
+  }
+
   /** An ELB listener starts (or stops) using the certificate. */
   setInUseBy(arn: string, resources: string[]): void {
     this.mustCertificate(arn).inUseBy = [...resources];

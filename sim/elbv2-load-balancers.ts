@@ -92,6 +92,10 @@ export const CANONICAL_HOSTED_ZONES: Readonly<Record<string, { application: stri
   'eu-central-1': { application: 'Z215JYRZR1TBD5', network: 'Z3F0SRJ5LGBH90' },
 };
 
+/** A load balancer's name from a reference to it: an ARN (`…:loadbalancer/app|net/<name>/<id>`) or the name itself. */
+export const loadBalancerNameOf = (ref: string): string =>
+  ref.startsWith('arn:') ? (ref.split(':loadbalancer/')[1]?.split('/')[1] ?? ref) : ref;
+
 /** Certificates per load balancer, not counting default certificates (ALB quota, default 25). */
 export const MAX_LISTENER_CERTIFICATES = 25;
 const MAX_NAMES = 20;

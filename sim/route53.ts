@@ -221,6 +221,17 @@ export class Route53Service implements SimService {
     return id;
   }
 
+  /**
+   * A record someone wrote outside the simulation's callers (the stack's owner when the stack was made): no change
+   * batch, no rate limit, no propagation delay. Replaces a record of the same name, type and set identifier.
+   */
+  putRecord(zoneId: string, record: ResourceRecordSet): void {
+    const zone = this.zones.get(zoneId);
+    if (!zone) throw new SimConfigError(`unknown hosted zone ${zoneId}`);
+    const normalised = { ...cloneData(record), Name: normaliseName(record.Name ?? '') };
+    zone.records.set(recordKey(normalised.Name, normalised.Type ?? '', normalised.SetIdentifier), normalised);
+  }
+
   zoneIdOf(name: string): string {
     const wanted = normaliseName(name);
     const zone = [...this.zones.values()].find((candidate) => candidate.name === wanted);

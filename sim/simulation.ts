@@ -2,14 +2,17 @@
  * One call to stand up a whole simulated deployment: the virtual clock, an account declared from a fleetpilot
  * config (the same YAML users deploy), and the local Lambda runtime wired from serverless.yml.
  */
+import { createHash } from 'node:crypto';
 import { deriveStackValues } from '../deploy/stack-values';
-import type { FleetpilotConfig } from '../shared/config/schema';
+import type { FleetpilotConfig, ServiceConfig } from '../shared/config/schema';
 import { createSimAccount, type SimAccount, type StackSpec } from './account';
+import type { CertificateSpec } from './acm';
 import type { AppBehaviour } from './apps';
 import type { LifecycleHookSpec } from './autoscaling/model';
 import { createVirtualClock, type VirtualClock } from './clock';
 import type { SecurityGroupSpec } from './ec2/security-groups';
 import type { HealthCheckSpec } from './elbv2';
+import type { ListenerSpec, LoadBalancerSpec } from './elbv2-load-balancers';
 import { type InvocationRecord, LocalLambda } from './lambda';
 import { type ScheduledRun, type SimSchedule, SimScheduler, schedulesOf } from './scheduler';
 import type { ParameterSpec } from './ssm';
@@ -204,7 +207,154 @@ export function stackFromConfig(
     ...(options.parameters ? { parameters: options.parameters } : {}),
     ...(options.defaultApp ? { defaultApp: options.defaultApp } : {}),
     ...(options.route53RateLimit !== undefined ? { route53: { rateLimit: options.route53RateLimit } } : {}),
+    ...loadBalancersFromConfig(config, account ?? DEFAULT_ACCOUNT, clock.now()),
   };
+}
+
+/** The account of a simulation whose config names no ARN (sim/account.ts's default). */
+const DEFAULT_ACCOUNT = '123456789012';
+/** How long the config's certificates have been issued when the simulation starts (of 395 days: 365 left). */
+const CERTIFICATE_AGE_DAYS = 30;
+const DAY_MS = 86_400_000;
+const CONFIG_LOAD_BALANCER_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):(\d{12}):loadbalancer\/(app|net)\/([A-Za-z0-9-]{1,32})\/[0-9a-f]{16}$/;
+
+/** A load balancer the config names: by ARN (siteDns, certificateWatch, targetHealth) or by name (siteDns). */
+interface NamedLoadBalancer {
+  name: string;
+  arn?: string;
+  type: 'application' | 'network';
+  service: ServiceConfig;
+}
+
+function loadBalancersNamedBy(config: FleetpilotConfig): NamedLoadBalancer[] {
+  const byName = new Map<string, NamedLoadBalancer>();
+  for (const service of config.services) {
+    const refs = [
+      ...(service.siteDns ? [service.siteDns.loadBalancer] : []),
+      ...(service.certificateWatch?.loadBalancers ?? []),
+      ...(service.targetHealth?.targetGroups.map((t) => t.loadBalancer) ?? []),
+    ];
+    for (const ref of refs) {
+      const match = CONFIG_LOAD_BALANCER_ARN.exec(ref);
+      // Another region or account than the simulated one: not in this account.
+      if (match && (match[1] !== config.region || (match[2] ?? '') !== (accountOf(config) ?? DEFAULT_ACCOUNT)))
+        continue;
+      const name = match?.[4] ?? ref;
+      const known = byName.get(name);
+      const type = match?.[3] === 'net' ? 'network' : 'application';
+      if (!known) byName.set(name, { name, type, service, ...(match ? { arn: ref } : {}) });
+      else if (match && !known.arn) byName.set(name, { ...known, arn: ref, type });
+    }
+  }
+  return [...byName.values()];
+}
+
+const accountOf = (config: FleetpilotConfig): string | undefined =>
+  config.services.flatMap((s) => s.targetGroups)[0]?.split(':')[4];
+
+/** A stable ARN for a load balancer the config names by name only (its id: 16 hex of the name's hash). */
+function arnFor(lb: NamedLoadBalancer, region: string, account: string): string {
+  if (lb.arn) return lb.arn;
+  const id = createHash('sha256').update(lb.name).digest('hex').slice(0, 16);
+  return `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/${lb.type === 'application' ? 'app' : 'net'}/${lb.name}/${id}`;
+}
+
+/** The names a service's certificates cover: its site name, and the site's zone apex (www.example.com, example.com). */
+function certificateNames(config: FleetpilotConfig, service: ServiceConfig): string[] {
+  const site = service.site;
+  const zone = site ? config.hostedZones[site.zone] : Object.values(config.hostedZones).find((z) => !z.private);
+  const apex = zone?.domain.replace(/\.$/, '');
+  const domain = site?.domain ?? `${service.name}.${apex ?? 'example.com'}`;
+  return [...new Set([domain, ...(apex && domain.endsWith(`.${apex}`) ? [apex] : [])])];
+}
+
+/**
+ * The site part of the stack a config describes: every load balancer the config names (siteDns.loadBalancer,
+ * certificateWatch.loadBalancers, targetHealth's load balancer ARNs; one per name), in front of its service's target
+ * groups — an Application Load Balancer with an HTTPS :443 listener whose default certificate is the service's first
+ * certificate and an HTTP :80 listener redirecting to HTTPS (a network one with a TLS :443 listener) — and every
+ * certificate the config names (services[].certificates, of this account and region) in ACM: Amazon-issued,
+ * DNS-validated, issued 30 days before the start, covering the site name and its zone apex, in use by the load
+ * balancers whose listeners serve it. Their validation records are written by `publishValidationRecords`.
+ */
+export function loadBalancersFromConfig(
+  config: FleetpilotConfig,
+  account: string,
+  now: number,
+): Pick<StackSpec, 'loadBalancers' | 'certificates'> {
+  const named = loadBalancersNamedBy(config);
+  const inUse = new Map<string, string[]>();
+  const loadBalancers: LoadBalancerSpec[] = named.map((lb) => {
+    const arn = arnFor(lb, config.region, account);
+    const certificate = lb.service.certificates.find((c) => ownArn(c, config.region, account));
+    if (certificate) inUse.set(certificate, [...(inUse.get(certificate) ?? []), arn]);
+    const groups = lb.service.targetGroups
+      .filter((tg) => tg.split(':')[3] === config.region && tg.split(':')[4] === account)
+      .map(targetGroupName);
+    const first = groups[0];
+    const listeners: ListenerSpec[] =
+      lb.type === 'network'
+        ? certificate
+          ? [{ protocol: 'TLS', port: 443, certificate, ...(first ? { defaultAction: { forwardTo: first } } : {}) }]
+          : []
+        : certificate
+          ? [
+              { protocol: 'HTTPS', port: 443, certificate, ...(first ? { defaultAction: { forwardTo: first } } : {}) },
+              { protocol: 'HTTP', port: 80, defaultAction: { redirectToHttps: true } },
+            ]
+          : [{ protocol: 'HTTP', port: 80, ...(first ? { defaultAction: { forwardTo: first } } : {}) }];
+    return { name: lb.name, arn, type: lb.type, listeners, targetGroups: groups };
+  });
+  const certificates: CertificateSpec[] = [];
+  const seen = new Set<string>();
+  for (const service of config.services) {
+    for (const arn of service.certificates) {
+      if (seen.has(arn) || !ownArn(arn, config.region, account)) continue;
+      seen.add(arn);
+      const [domainName = '', ...subjectAlternativeNames] = certificateNames(config, service);
+      certificates.push({
+        arn,
+        domainName,
+        subjectAlternativeNames,
+        validationMethod: 'DNS',
+        notBefore: now - CERTIFICATE_AGE_DAYS * DAY_MS,
+        inUseBy: inUse.get(arn) ?? [],
+      });
+    }
+  }
+  return { loadBalancers, certificates };
+}
+
+const ownArn = (arn: string, region: string, account: string): boolean => {
+  const [, , , r, a] = arn.split(':');
+  return r === region && a === account;
+};
+
+/**
+ * Records the stack's owner made with it: each certificate's DNS validation CNAME in the configured public zone that
+ * owns its name, as ACM asks when the certificate is requested. The site alias is not declared: the site check
+ * creates it (with its ownership record) on its first run, as it does after a deployment.
+ */
+export function publishValidationRecords(account: SimAccount, config: FleetpilotConfig): void {
+  const zones = Object.values(config.hostedZones).filter((z) => !z.private);
+  const owner = (name: string) =>
+    zones
+      .filter((z) => `.${name.replace(/\.$/, '')}`.endsWith(`.${z.domain.replace(/\.$/, '')}`))
+      .sort((a, b) => b.domain.length - a.domain.length)[0];
+  for (const certificate of account.acm.view()) {
+    for (const option of certificate.DomainValidationOptions ?? []) {
+      const record = option.ResourceRecord;
+      const zone = record?.Name ? owner(record.Name) : undefined;
+      if (!record?.Name || !record.Value || !zone) continue;
+      account.route53.putRecord(zone.id, {
+        Name: record.Name,
+        Type: 'CNAME',
+        TTL: 300,
+        ResourceRecords: [{ Value: record.Value }],
+      });
+    }
+  }
 }
 
 /** The template's SQS subscriptions of the alerts topic (`TopicArn: !Ref AlertsTopic`, `Endpoint: !GetAtt <Queue>.Arn`). */
@@ -246,6 +396,7 @@ export function startSimulation(options: SimulationOptions): Simulation {
   try {
     const wiring = wiringFor(options);
     const account = createSimAccount(stackFromConfig(options.config, options, clock, wiring));
+    publishValidationRecords(account, options.config);
     const lambda = new LocalLambda({
       account,
       wiring,

@@ -159,7 +159,12 @@ export class Timeline {
             input.ChangeBatch as {
               Changes?: {
                 Action: string;
-                ResourceRecordSet: { Name: string; ResourceRecords?: { Value: string }[] };
+                ResourceRecordSet: {
+                  Name: string;
+                  Type?: string;
+                  ResourceRecords?: { Value: string }[];
+                  AliasTarget?: { DNSName?: string };
+                };
               }[];
             }
           )?.Changes ?? [];
@@ -172,7 +177,8 @@ export class Timeline {
           'Route 53',
           changes
             .map(
-              (c) => `${c.Action} ${c.ResourceRecordSet.Name} ${c.ResourceRecordSet.ResourceRecords?.[0]?.Value ?? ''}`,
+              (c) =>
+                `${c.Action} ${c.ResourceRecordSet.Name} ${c.ResourceRecordSet.AliasTarget ? `${c.ResourceRecordSet.Type ?? ''} alias ${c.ResourceRecordSet.AliasTarget.DNSName ?? ''}` : (c.ResourceRecordSet.ResourceRecords?.[0]?.Value ?? '')}`,
             )
             .join(', '),
         );

@@ -6,6 +6,7 @@
  * redirect actions). One digest when something needs attention, nothing otherwise, or a heartbeat when configured.
  */
 import { DescribeListenersCommand, type Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isAwsError } from '../../shared/errors';
 import type { Severity } from '../../shared/notify/notifier';
 import { type CertificatesDeps, mutationsFor, type WatchedService, watchedServices } from './flow';
 import { type CertificateFacts, covers, describeCertificate } from './inspect';
@@ -100,7 +101,15 @@ async function auditService(
   const mutations = mutationsFor(deps, service);
   const all: CertificateFacts[] = [];
   for (const arn of [...arns].sort()) {
-    const facts = await describeCertificate(deps.clients.acm, arn, deps.clock.now());
+    let facts: CertificateFacts;
+    try {
+      facts = await describeCertificate(deps.clients.acm, arn, deps.clock.now());
+    } catch (error) {
+      // A configured certificate that ACM does not have: a retry cannot help, the digest says it.
+      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+      add('critical', arn, 'not found in ACM (deleted, or of another account or region): fix services[].certificates');
+      continue;
+    }
     all.push(facts);
     const name = facts.names[0] ?? arn;
     if (facts.status !== 'ISSUED') add('critical', name, `status ${facts.status}`);

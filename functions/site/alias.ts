@@ -155,6 +155,10 @@ export async function checkSiteAlias(
   const lb = await findLoadBalancer(ports.elbv2, siteDns.loadBalancer);
   if (!lb?.DNSName || !lb.CanonicalHostedZoneId) {
     const reason = `load balancer ${siteDns.loadBalancer} not found`;
+    // A problem fleetpilot cannot repair persists from one hourly check to the next: the hourly check (verbosity
+    // 'changes') tells only what it changed, and the daily report (or a check on demand) says it, once a day.
+    ports.log.error('site load balancer not found', { service, loadBalancer: siteDns.loadBalancer, verbosity });
+    if (verbosity === 'changes') return { status: 'failed', service, reason };
     await report(ports, {
       severity: 'critical',
       kind: 'site.config.mismatch',

@@ -177,7 +177,14 @@ export async function rotateCertificate(
       result.rotated.push({ listener: listenerArn, port, replaced: old, wasDefault, steps });
     }
   }
-  await reportRotation(target, certificateArn, result, ports, correlationId);
+  await reportRotation(
+    target,
+    lb.LoadBalancerName ?? target.siteDns.loadBalancer,
+    certificateArn,
+    result,
+    ports,
+    correlationId,
+  );
   return result;
 }
 
@@ -193,6 +200,7 @@ function refusalOf(fresh: CertificateDetail, previous: CertificateDetail): strin
 
 async function reportRotation(
   target: SiteTarget,
+  lbName: string,
   certificateArn: string,
   result: RotationResult,
   ports: RotationPorts,
@@ -204,7 +212,7 @@ async function reportRotation(
       {
         severity: 'info',
         kind: 'site.rotation.done',
-        title: `Certificate rotated onto ${result.rotated.length} listener(s) of ${target.siteDns.loadBalancer}`,
+        title: `Certificate rotated onto ${result.rotated.length} listener(s) of ${lbName}`,
         summary: `${certificateArn} replaces the certificate(s) it renews; the old ones are off the listeners.`,
         facts: result.rotated.flatMap((r) =>
           r.steps.map((s, i): [string, string] => [`Port ${r.port} step ${i + 1}`, s]),
@@ -219,7 +227,7 @@ async function reportRotation(
     await report(ports, {
       severity: 'warning',
       kind: 'site.rotation.refused',
-      title: `Certificate not rotated onto ${target.siteDns.loadBalancer}`,
+      title: `Certificate not rotated onto ${lbName}`,
       summary: `${certificateArn} covers the names of a certificate in use, but was not put in its place.`,
       facts: result.refused.map((r): [string, string] => [`Port ${r.port} (${r.certificate})`, r.reason]),
       service: target.service,

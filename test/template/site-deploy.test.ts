@@ -140,7 +140,9 @@ describe('the site statements of the functions policy', () => {
   });
 
   it('changes listeners of the configured load balancer only', () => {
-    const lb = config.services.find((s) => s.siteDns?.rotation)?.siteDns?.loadBalancer ?? '';
+    const ref = config.services.find((s) => s.siteDns?.rotation)?.siteDns?.loadBalancer ?? '';
+    // By ARN: its own listeners (`listener/app/<name>/<id>/…`); by name: every load balancer of that name.
+    const lb = ref.startsWith('arn:') ? (ref.split(':loadbalancer/')[1]?.replace(/^(app|net)\//, '') ?? '') : ref;
     const rotate = site().filter((s) => asArray(s.Action).includes('elasticloadbalancing:ModifyListener'));
     const resources = rotate.flatMap((s) => asArray(s.Resource).map(render));
 

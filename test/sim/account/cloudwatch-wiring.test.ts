@@ -38,13 +38,18 @@ describe('the stack’s CloudWatch alarms on the simulated account', () => {
       names.map(() => 'INSUFFICIENT_DATA'),
     );
 
-    // No data for these metrics in the sim (the example's load balancer is not in it): an alarm that treats missing
-    // data as not breaching goes OK; one that treats it as missing keeps INSUFFICIENT_DATA.
+    // No data for most of these metrics in the sim: an alarm that treats missing data as not breaching goes OK; one
+    // that treats it as missing keeps INSUFFICIENT_DATA. The target group's host counts have data (the example's load
+    // balancer is in the stack): no instance yet, so "fewer than minHealthy healthy" is in ALARM.
     await sim.clock.advance(6 * 60_000);
     const expected = new Map(
       sim.wiring.alarms.map((declared) => [
         declared.alarm.AlarmName,
-        declared.alarm.TreatMissingData === 'notBreaching' ? 'OK' : 'INSUFFICIENT_DATA',
+        declared.alarm.MetricName === 'HealthyHostCount'
+          ? 'ALARM'
+          : declared.alarm.TreatMissingData === 'notBreaching' || declared.alarm.MetricName === 'UnHealthyHostCount'
+            ? 'OK'
+            : 'INSUFFICIENT_DATA',
       ]),
     );
     expect(expected.size).toBe(names.length);

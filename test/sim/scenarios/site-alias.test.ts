@@ -1,7 +1,8 @@
 /**
- * Site DNS end to end on the simulated account, with the example config (siteDns: web-alb, repair): the site name's
- * alias, which fleetpilot made before a rebuild, still points at the old load balancer → the check (as the hourly
- * schedule or `npm run invoke` sends it) asks the Route 53 writer → the alias points at web-alb again. A record
+ * Site DNS end to end on the simulated account, with the example config (siteDns: the load balancer `web` by ARN,
+ * repair; the stack declares it from the config): the site name's alias, which fleetpilot made before a rebuild,
+ * still points at the old load balancer → the check (as the hourly schedule or `npm run invoke` sends it) asks the
+ * Route 53 writer → the alias points at `web` again. A record
  * someone else made at the site name (no ownership record) is left alone and reported, and a missing alias is created
  * with its ownership record. Asserted on Route 53's final state and the notifications sent.
  */
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { ChangeResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { ownerName, ownerValue } from '../../../functions/site/alias';
 import { loadConfig } from '../../../shared/config/load';
+import { loadBalancerNameOf } from '../../../sim/elbv2-load-balancers';
 import { attachSim } from '../../../sim/plug';
 import { type Simulation, startSimulation } from '../../../sim/simulation';
 
@@ -36,13 +38,12 @@ function start(): Site {
   if (!zone) throw new Error('the example site zone is not configured');
   sim = startSimulation({ config, seed: 'site-alias' });
   const lbs = sim.account.elbv2.loadBalancers;
-  lbs.create({ name: service.siteDns.loadBalancer, ipAddressType: 'ipv4' });
   lbs.create({ name: 'web-old-alb' });
   return {
     sim,
     domain: service.site.domain,
     zoneId: zone.id,
-    current: lbs.aliasOf(service.siteDns.loadBalancer),
+    current: lbs.aliasOf(loadBalancerNameOf(service.siteDns.loadBalancer)),
     old: lbs.aliasOf('web-old-alb'),
   };
 }
@@ -59,10 +60,10 @@ async function recordsWrittenEarlier(site: Site, records: ResourceRecordSet[]): 
   );
 }
 
-async function check(site: Site): Promise<void> {
+async function check(site: Site, report: 'all' | 'changes' = 'all'): Promise<void> {
   const run = await site.sim.lambda.invokeDirect(
     'siteCheck',
-    { fleetpilot: 'site', action: 'check', service: 'web' },
+    { fleetpilot: 'site', action: 'check', service: 'web', report },
     'site-check-1',
   );
   expect(run.outcome).toBe('ok');
@@ -73,7 +74,11 @@ const recordsAt = (site: Site, name: string) =>
   (site.sim.account.route53.view().find((z) => z.id === site.zoneId)?.records ?? []).filter(
     (r) => r.Name === `${name}.`,
   );
-const kinds = (s: Simulation) => s.account.sns.published.map((m) => m.attributes.kind?.StringValue ?? '');
+/** The site capability's notifications (the stack's target health alarms report too). */
+const kinds = (s: Simulation) =>
+  s.account.sns.published.map((m) => m.attributes.kind?.StringValue ?? '').filter((k) => k.startsWith('site.'));
+const siteMessages = (s: Simulation) =>
+  s.account.sns.published.filter((m) => (m.attributes.kind?.StringValue ?? '').startsWith('site.'));
 
 const alias = (site: Site, to: { dnsName: string; hostedZoneId: string }): ResourceRecordSet => ({
   Name: site.domain,
@@ -122,7 +127,7 @@ describe('site alias on the simulated account', () => {
     expect(recordsAt(site, site.domain)).toEqual([{ ...foreign, Name: `${site.domain}.` }]);
     expect(recordsAt(site, ownerName(site.domain))).toEqual([]);
     expect(kinds(site.sim)).toEqual(['site.alias.foreign']);
-    const published = site.sim.account.sns.published[0]?.message ?? '';
+    const published = siteMessages(site.sim)[0]?.message ?? '';
     expect(published).toContain('192.0.2.80');
   });
 
@@ -147,5 +152,21 @@ describe('site alias on the simulated account', () => {
       { Name: `${ownerName(site.domain)}.`, Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: ownerValue('web') }] },
     ]);
     expect(kinds(site.sim)).toEqual(['site.alias.created']);
+  });
+
+  it('says a missing load balancer in the daily report only, not every hour', async () => {
+    const site = start();
+    const service = site.sim.config.services[0];
+    if (!service?.siteDns) throw new Error('no siteDns');
+    service.siteDns.loadBalancer = 'web-gone';
+
+    await check(site, 'changes'); // hourly
+    await check(site, 'changes');
+    expect(kinds(site.sim)).toEqual([]);
+
+    await check(site, 'all'); // the daily report
+    expect(kinds(site.sim)).toEqual(['site.config.mismatch']);
+    expect(siteMessages(site.sim)[0]?.attributes.severity?.StringValue).toBe('critical');
+    expect(recordsAt(site, site.domain)).toEqual([]);
   });
 });

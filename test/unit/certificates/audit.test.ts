@@ -102,6 +102,35 @@ describe('the daily certificate audit', () => {
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 1);
   });
 
+  it('lists a configured certificate ACM does not have in the digest, and does not throw for a retry', async () => {
+    acm.on(DescribeCertificateCommand, { CertificateArn: CERT }).resolves({ Certificate: amazonIssued(200) });
+    acm
+      .on(DescribeCertificateCommand, { CertificateArn: OTHER_CERT })
+      .rejects(
+        Object.assign(new Error(`Could not find certificate ${OTHER_CERT}.`), { name: 'ResourceNotFoundException' }),
+      );
+    const { deps, notifier } = makeDeps(configWith({}, { certificates: [CERT, OTHER_CERT] }));
+
+    const result = await makeCertificateAuditHandler(deps)(REQUEST);
+
+    expect(result).toMatchObject({ status: 'attention' });
+    expect(notifier.sent.map((n) => n.kind)).toEqual(['certificates.audit.attention']);
+    expect(notifier.sent[0]?.severity).toBe('critical');
+    expect(notifier.sent[0]?.facts).toEqual([
+      [`1. web ${OTHER_CERT}`, expect.stringMatching(/^critical: not found in ACM/)],
+    ]);
+  });
+
+  it('still leaves another error of ACM to the Lambda retry', async () => {
+    acm
+      .on(DescribeCertificateCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const { deps, notifier } = makeDeps(configWith({}));
+
+    await expect(makeCertificateAuditHandler(deps)(REQUEST)).rejects.toThrow('Rate exceeded');
+    expect(notifier.sent.map((n) => n.kind)).toEqual(['certificates.step.retrying']);
+  });
+
   it('finds the site name not covered when no certificate names it (a wildcard covers one label only)', async () => {
     acm.on(DescribeCertificateCommand).resolves({
       Certificate: amazonIssued(200, { SubjectAlternativeNames: ['example.com', '*.shop.example.com'] }),

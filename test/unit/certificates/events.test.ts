@@ -13,7 +13,7 @@ describe('ACM events', () => {
     ['acm-certificate-approaching-expiration-legacy', 'approaching', 31],
     ['acm-certificate-expired', 'expired', 0],
     ['acm-certificate-renewal-action-required', 'action-required', 30],
-    ['acm-certificate-available', 'available', 395],
+    ['acm-certificate-available', 'available', 198],
   ])('parses AWS sample %s', (name, type, days) => {
     const event = parseAcmEvent(loadEvent(name));
 
