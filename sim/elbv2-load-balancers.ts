@@ -74,6 +74,7 @@ export interface LoadBalancerSpec {
   type?: 'application' | 'network';
   scheme?: 'internet-facing' | 'internal';
   ipAddressType?: 'ipv4' | 'dualstack';
+  /** Security groups by name or id (groups the account has; see StackSpec.securityGroups); default `sg-0sim`. */
   securityGroups?: string[];
   vpcId?: string;
   listeners?: ListenerSpec[];
@@ -152,7 +153,12 @@ export class LoadBalancers {
   constructor(
     private readonly ctx: SimContext,
     /** Target group name → ARN, and attaching a group to a load balancer (sim/elbv2.ts). */
-    private readonly targetGroups: { arnOf(name: string): string; attach(groupArn: string, lbArn: string): void },
+    private readonly targetGroups: {
+      arnOf(name: string): string;
+      attach(groupArn: string, lbArn: string): void;
+      /** A security group's id from its name (or id), as CreateLoadBalancer takes ids. */
+      securityGroupIdOf(nameOrId: string): string;
+    },
   ) {}
 
   // ---- sim-side API ----
@@ -182,7 +188,12 @@ export class LoadBalancers {
       type,
       scheme,
       ipAddressType: spec.ipAddressType ?? 'ipv4',
-      securityGroups: type === 'application' ? [...(spec.securityGroups ?? ['sg-0sim'])] : [],
+      securityGroups:
+        type === 'application'
+          ? spec.securityGroups
+            ? spec.securityGroups.map((group) => this.targetGroups.securityGroupIdOf(group))
+            : ['sg-0sim']
+          : [],
       vpcId: spec.vpcId ?? 'vpc-0sim',
       dnsName,
       canonicalHostedZoneId: zones[type],

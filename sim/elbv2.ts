@@ -202,6 +202,7 @@ export class Elbv2Service implements SimService {
     for (const spec of specs) this.createTargetGroup(spec);
     this.loadBalancers = new LoadBalancers(ctx, {
       arnOf: (name) => this.arnOf(name),
+      securityGroupIdOf: (nameOrId) => ec2.securityGroups.idOf(nameOrId),
       attach: (groupArn, lbArn) => {
         // A group declared with a load balancer got a placeholder ARN; the declared load balancer replaces it.
         const group = this.mustGroup(groupArn);

@@ -304,7 +304,15 @@ export function loadBalancersFromConfig(
               { protocol: 'HTTP', port: 80, defaultAction: { redirectToHttps: true } },
             ]
           : [{ protocol: 'HTTP', port: 80, ...(first ? { defaultAction: { forwardTo: first } } : {}) }];
-    return { name: lb.name, arn, type: lb.type, listeners, targetGroups: groups };
+    return {
+      name: lb.name,
+      arn,
+      type: lb.type,
+      listeners,
+      targetGroups: groups,
+      // The stack's load balancers' group, which the instances' group admits (stackSecurityGroups).
+      ...(lb.type === 'application' ? { securityGroups: [LOAD_BALANCER_SECURITY_GROUP] } : {}),
+    };
   });
   const certificates: CertificateSpec[] = [];
   const seen = new Set<string>();
