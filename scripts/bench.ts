@@ -45,6 +45,7 @@ import {
 } from './bench/builds';
 import { type BurstResult, runBurst } from './bench/burst';
 import { type ColdStartRow, measureColdStarts } from './bench/cold-start';
+import { lifecycleOnly } from './bench/lifecycle-only';
 import { BUNDLE_TARGET_BYTES, measurePackages, type PackageRow } from './bench/packages';
 import { FUNCTIONS } from './bench/protocol';
 import { measureSizes, type SizeRow } from './bench/sizes';
@@ -173,12 +174,15 @@ async function main(): Promise<void> {
   printColdStarts(coldStarts, runs);
 
   const config = loadConfig(join(ROOT, CONFIG_FILE));
-  const calls = await timed('awsCalls', () => measureCallsPerEvent(config, CONFIG_FILE));
+  const lifecycle = lifecycleOnly(CONFIG_FILE);
+  const calls = await timed('awsCalls', () => measureCallsPerEvent(lifecycle.config, lifecycle.configFile));
   printCalls(calls);
 
   const bursts: BurstResult[] = [];
   for (const [i, n] of instances.entries()) {
-    const burst = await timed(`burst${n}`, () => runBurst(config, CONFIG_FILE, n, { scaleIn: i === 0 }));
+    const burst = await timed(`burst${n}`, () =>
+      runBurst(lifecycle.config, lifecycle.configFile, n, { scaleIn: i === 0 }),
+    );
     printBurst(burst);
     bursts.push(burst);
   }
