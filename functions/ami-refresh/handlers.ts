@@ -7,8 +7,9 @@ import * as z from 'zod';
 import { makeContinuationHandler, payloadOf, type Received } from '../../shared/continuation/dispatch';
 import { EventValidationError, isTransient } from '../../shared/errors';
 import { notifySafely } from '../../shared/notify/notifier';
-import { eventIdOf, reportRejectedEvent } from '../../shared/notify/rejection';
+import { reportRejectedEvent } from '../../shared/notify/rejection';
 import type { HandlerDeps } from '../../shared/runtime/deps';
+import { guardedHandler, notifyRetrying, type RejectedResult, type StepGuard } from '../../shared/runtime/guarded';
 import type { AmiRefreshClients } from './clients';
 import { parseImageEvent, parseRefreshEvent, parseRequest } from './events';
 import {
@@ -25,7 +26,7 @@ import {
 import type { AmiRefreshKind } from './report';
 
 type Deps = HandlerDeps<AmiRefreshClients>;
-export type AmiHandlerResult = StepResult | { status: 'rejected'; reason: string };
+export type AmiHandlerResult = StepResult | RejectedResult;
 
 /** A start waits at most this many times (5 min each: a day) for another refresh, then it is reported and dropped. */
 export const MAX_WAITS = 288;
@@ -102,7 +103,7 @@ async function resumeStarts(received: readonly Received[], deps: Deps): Promise<
     try {
       await startRefresh({ service, imageId, correlationId, waits }, coreDeps(deps));
     } catch (error) {
-      await retrying(deps, error, correlationId, name);
+      await notifyRetrying(deps, guard, error, correlationId, name);
       if (!isTransient(error)) throw error;
       failed.push(r.messageId);
     }
@@ -110,42 +111,21 @@ async function resumeStarts(received: readonly Received[], deps: Deps): Promise<
   return failed;
 }
 
-function guarded(deps: Deps, step: (event: unknown) => Promise<StepResult>) {
-  return async (event: unknown): Promise<AmiHandlerResult> => {
-    deps.log.debug('event', { event });
-    try {
-      const result = await step(event);
-      deps.log.info('AMI refresh step handled', { result });
-      return result;
-    } catch (error) {
-      if (error instanceof EventValidationError) return rejected(deps, error, eventIdOf(event));
-      await retrying(deps, error, eventIdOf(event));
-      throw error;
-    }
-  };
-}
+/** The AMI refresh functions' kinds and texts around their step (shared/runtime/guarded.ts). */
+const guard: StepGuard<AmiRefreshKind> = {
+  invalid: 'ami-refresh.event.invalid',
+  retrying: 'ami-refresh.step.retrying',
+  handledLog: 'AMI refresh step handled',
+  failedLog: 'AMI refresh step failed; left for retry',
+  retryingTitle: 'An AMI refresh step hit an error; retrying',
+  retryingNext: 'Lambda (or SQS) retries; after the last retry it goes to the dead-letter queue.',
+};
 
-async function retrying(deps: Deps, error: unknown, correlationId: string, service?: string): Promise<void> {
-  deps.log.error('AMI refresh step failed; left for retry', { error });
-  await notifySafely(deps.notifier, deps.log, {
-    severity: 'warning',
-    kind: 'ami-refresh.step.retrying' satisfies AmiRefreshKind,
-    title: 'An AMI refresh step hit an error; retrying',
-    summary: `${(error as Error).name}: ${(error as Error).message}. Lambda (or SQS) retries; after the last retry it goes to the dead-letter queue.`,
-    facts: [],
-    links: [],
-    ...(service ? { service } : {}),
-    correlationId,
-  });
+function guarded(deps: Deps, step: (event: unknown) => Promise<StepResult>) {
+  return guardedHandler(deps, guard, step);
 }
 
 async function rejected(deps: Deps, error: EventValidationError, correlationId: string): Promise<AmiHandlerResult> {
-  await reportRejectedEvent(
-    deps.notifier,
-    deps.log,
-    'ami-refresh.event.invalid' satisfies AmiRefreshKind,
-    error,
-    correlationId,
-  );
+  await reportRejectedEvent(deps.notifier, deps.log, guard.invalid, error, correlationId);
   return { status: 'rejected', reason: error.message };
 }

@@ -6,10 +6,8 @@
 
 import { isDryRun } from '../../shared/config/lookup';
 import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
-import { EventValidationError } from '../../shared/errors';
-import { notifySafely } from '../../shared/notify/notifier';
-import { eventIdOf, reportRejectedEvent } from '../../shared/notify/rejection';
 import type { HandlerDeps } from '../../shared/runtime/deps';
+import { guardedHandler, type RejectedResult, type StepGuard } from '../../shared/runtime/guarded';
 import { createMutations } from '../../shared/runtime/mutations';
 import { checkSiteAlias, type SiteCheckResult, type SiteTarget } from './alias';
 import type { SiteCheckClients, SiteRotateClients } from './clients';
@@ -17,7 +15,7 @@ import { parseCertificateAvailable, parseSiteRequest } from './events';
 import type { SiteKind } from './report';
 import { type RotationResult, rotateCertificate } from './rotation';
 
-type Rejected = { status: 'rejected'; reason: string };
+type Rejected = RejectedResult;
 
 /** Services with a siteDns section and a site, as the cores take them. */
 export function siteTargets(config: FleetpilotConfig): { service: ServiceConfig; target: SiteTarget }[] {
@@ -90,35 +88,16 @@ export function makeSiteRotateHandler(deps: HandlerDeps<SiteRotateClients>) {
   });
 }
 
+/** The site functions' kinds and texts around their step (shared/runtime/guarded.ts). */
+const guard: StepGuard<SiteKind> = {
+  invalid: 'site.event.invalid',
+  retrying: 'site.step.retrying',
+  handledLog: 'site step handled',
+  failedLog: 'site step failed; left for retry',
+  retryingTitle: 'A site check or certificate rotation hit an error; retrying',
+  retryingNext: 'Lambda retries; after the last retry the event goes to the failed-events queue.',
+};
+
 function guarded<R>(deps: Pick<HandlerDeps, 'notifier' | 'log'>, step: (event: unknown) => Promise<R>) {
-  return async (event: unknown): Promise<R | Rejected> => {
-    deps.log.debug('event', { event });
-    try {
-      const result = await step(event);
-      deps.log.info('site step handled', { result });
-      return result;
-    } catch (error) {
-      if (error instanceof EventValidationError) {
-        await reportRejectedEvent(
-          deps.notifier,
-          deps.log,
-          'site.event.invalid' satisfies SiteKind,
-          error,
-          eventIdOf(event),
-        );
-        return { status: 'rejected', reason: error.message };
-      }
-      deps.log.error('site step failed; left for retry', { error });
-      await notifySafely(deps.notifier, deps.log, {
-        severity: 'warning',
-        kind: 'site.step.retrying' satisfies SiteKind,
-        title: 'A site check or certificate rotation hit an error; retrying',
-        summary: `${(error as Error).name}: ${(error as Error).message}. Lambda retries; after the last retry the event goes to the failed-events queue.`,
-        facts: [],
-        links: [],
-        correlationId: eventIdOf(event),
-      });
-      throw error;
-    }
-  };
+  return guardedHandler(deps, guard, step);
 }
