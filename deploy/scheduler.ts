@@ -17,8 +17,24 @@
  */
 import { type CfnResource, type CfnValue, cfn } from './capability';
 
+/** The ARN of a resource of this stack, by its logical id (e.g. a function's `<Key>LambdaFunction`). */
+export function arnOf(logicalId: string): CfnValue {
+  return { 'Fn::GetAtt': [logicalId, 'Arn'] };
+}
+
+/**
+ * A name as a part of a schedule's logical id, which is alphanumeric: "web-api" -> "WebApi", "business_hours" ->
+ * "BusinessHours". Two names may make the same part (only separators tell them apart): callers check for clashes.
+ */
+export function logicalIdPart(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
 /** serverless.yml's failed-events queue (alarmed): the dead-letter queue of every schedule. */
-export const FAILED_EVENTS_QUEUE_ARN: CfnValue = { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] };
+export const FAILED_EVENTS_QUEUE_ARN = arnOf('FailedEventsQueue');
 
 export interface SchedulerRoleSpec {
   description: string;
@@ -115,7 +131,7 @@ export function schedulerSchedule(spec: ScheduleSpec): CfnResource {
       State: 'ENABLED',
       Target: {
         Arn: target.arn,
-        RoleArn: { 'Fn::GetAtt': [target.role, 'Arn'] },
+        RoleArn: arnOf(target.role),
         Input: target.input,
         RetryPolicy: {
           MaximumEventAgeInSeconds: target.retry.maximumEventAgeInSeconds,

@@ -15,7 +15,14 @@ import {
   type IamStatement,
   unique,
 } from '../../deploy/capability';
-import { FAILED_EVENTS_QUEUE_ARN, type ScheduleTarget, schedulerRole, schedulerSchedule } from '../../deploy/scheduler';
+import {
+  arnOf,
+  FAILED_EVENTS_QUEUE_ARN,
+  logicalIdPart,
+  type ScheduleTarget,
+  schedulerRole,
+  schedulerSchedule,
+} from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { AMI_STATE_CHANGE, REFRESH_DETAIL_TYPES } from './events';
 import { managedServices, TAG } from './flow';
@@ -82,7 +89,7 @@ export function bakeRequest(action: 'bake' | 'retention', service: string): stri
 function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource> {
   const managed = managedServices(config);
   if (managed.length === 0) return {};
-  const bakeArn: CfnValue = { 'Fn::GetAtt': [BAKE_FUNCTION, 'Arn'] };
+  const bakeArn = arnOf(BAKE_FUNCTION);
   const target = (action: 'bake' | 'retention', service: string): ScheduleTarget => ({
     arn: bakeArn,
     role: SCHEDULER_ROLE,
@@ -128,14 +135,6 @@ function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource
     );
   }
   return resources;
-}
-
-/** "web-api" -> "WebApi": service names are a-z, 0-9 and "-" (shared/config/section.ts). */
-function logicalIdPart(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }
 
 /**

@@ -7,15 +7,8 @@
  * ARNs; aws:TagKeys on AddTagsToCertificate), list_amazonroute53.html (hostedzone ARNs have no region or account),
  * list_elasticloadbalancingv2.html (Describe* accept only "*").
  */
-import {
-  type CapabilityDeploy,
-  type CfnResource,
-  type CfnValue,
-  cfn,
-  type IamStatement,
-  unique,
-} from '../../deploy/capability';
-import { FAILED_EVENTS_QUEUE_ARN, schedulerRole, schedulerSchedule } from '../../deploy/scheduler';
+import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
+import { arnOf, FAILED_EVENTS_QUEUE_ARN, schedulerRole, schedulerSchedule } from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { ACM_DETAIL_TYPES, auditRequest } from './events';
 import { watchedServices } from './flow';
@@ -53,7 +46,7 @@ export const certificatesDeploy: CapabilityDeploy = {
 function auditSchedule(config: FleetpilotConfig): Record<string, CfnResource> {
   const first = watchedServices(config)[0];
   if (!first) return {};
-  const fnArn: CfnValue = { 'Fn::GetAtt': [AUDIT_FUNCTION, 'Arn'] };
+  const fnArn = arnOf(AUDIT_FUNCTION);
   return {
     [AUDIT_SCHEDULER_ROLE]: schedulerRole({
       description: 'EventBridge Scheduler invokes the fleetpilot certificate audit',

@@ -7,15 +7,15 @@
  * UpdateAutoScalingGroup and CreateOrUpdateTags take the autoScalingGroup resource and aws:TagKeys; Describe* take
  * only "*") and list_amazoncloudwatch.html (DescribeAlarms takes the alarm resource).
  */
+import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
 import {
-  type CapabilityDeploy,
-  type CfnResource,
-  type CfnValue,
-  cfn,
-  type IamStatement,
-  unique,
-} from '../../deploy/capability';
-import { FAILED_EVENTS_QUEUE_ARN, type ScheduleTarget, schedulerRole, schedulerSchedule } from '../../deploy/scheduler';
+  arnOf,
+  FAILED_EVENTS_QUEUE_ARN,
+  logicalIdPart,
+  type ScheduleTarget,
+  schedulerRole,
+  schedulerSchedule,
+} from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { reconcileInput, ruleInput } from './request';
 import { STATE_TAG, scheduledServices } from './scale';
@@ -42,16 +42,9 @@ export const scheduleDeploy: CapabilityDeploy = {
   resources,
 };
 
-/** "business-hours" -> "BusinessHours": logical ids are alphanumeric. */
-function idPart(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
 /** The logical id of a rule's schedule. */
-export const ruleScheduleId = (service: string, rule: string) => `ScheduleRule${idPart(service)}${idPart(rule)}`;
+export const ruleScheduleId = (service: string, rule: string) =>
+  `ScheduleRule${logicalIdPart(service)}${logicalIdPart(rule)}`;
 
 /**
  * - AWS::Scheduler::Schedule per rule: ScheduleExpression is the rule's cron, ScheduleExpressionTimezone the
@@ -68,7 +61,7 @@ export const ruleScheduleId = (service: string, rule: string) => `ScheduleRule${
 function resources(config: FleetpilotConfig): Record<string, CfnResource> {
   const services = scheduledServices(config);
   if (services.length === 0) return {};
-  const functionArn: CfnValue = { 'Fn::GetAtt': [SCALE_FUNCTION, 'Arn'] };
+  const functionArn = arnOf(SCALE_FUNCTION);
   const target = (input: string): ScheduleTarget => ({
     arn: functionArn,
     role: SCALE_SCHEDULER_ROLE,

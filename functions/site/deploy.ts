@@ -16,7 +16,13 @@ import {
   type IamStatement,
   unique,
 } from '../../deploy/capability';
-import { FAILED_EVENTS_QUEUE_ARN, schedulerRole, schedulerSchedule } from '../../deploy/scheduler';
+import {
+  arnOf,
+  FAILED_EVENTS_QUEUE_ARN,
+  logicalIdPart,
+  schedulerRole,
+  schedulerSchedule,
+} from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { ownerName } from './alias';
 import { LOAD_BALANCER_ARN } from './config';
@@ -54,14 +60,6 @@ export const siteDeploy: CapabilityDeploy = {
   resources: scheduleResources,
 };
 
-/** "web-api" -> "WebApi": service names are a-z, 0-9 and "-" (shared/config/section.ts). */
-function logicalIdPart(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
 /**
  * The schedules and their execution role come from deploy/scheduler.ts, with the check function as the only target. A
  * check delivered late is still useful, but one more than an hour late is superseded by the next:
@@ -70,7 +68,7 @@ function logicalIdPart(name: string): string {
 function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource> {
   const services = siteServices(config);
   if (services.length === 0) return {};
-  const checkArn: CfnValue = { 'Fn::GetAtt': [SITE_CHECK_FUNCTION, 'Arn'] };
+  const checkArn = arnOf(SITE_CHECK_FUNCTION);
   const resources: Record<string, CfnResource> = {
     [SITE_SCHEDULER_ROLE]: schedulerRole({
       description: 'EventBridge Scheduler invokes the fleetpilot site check function (hourly and daily)',
