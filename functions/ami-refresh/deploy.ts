@@ -15,6 +15,14 @@ import {
   type IamStatement,
   unique,
 } from '../../deploy/capability';
+import {
+  arnOf,
+  FAILED_EVENTS_QUEUE_ARN,
+  logicalIdPart,
+  type ScheduleTarget,
+  schedulerRole,
+  schedulerSchedule,
+} from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { AMI_STATE_CHANGE, REFRESH_DETAIL_TYPES } from './events';
 import { managedServices, TAG } from './flow';
@@ -53,8 +61,6 @@ export const amiRefreshDeploy: CapabilityDeploy = {
 export const BAKE_FUNCTION = 'AmiRefreshBakeLambdaFunction';
 /** The role EventBridge Scheduler assumes to invoke the bake function. */
 export const SCHEDULER_ROLE = 'AmiRefreshSchedulerRole';
-/** serverless.yml's failed-events queue (alarmed): the schedules' dead-letter queue. */
-const FAILED_EVENTS_QUEUE = 'FailedEventsQueue';
 
 /**
  * The daily retention run: 04:00 in the service's schedule time zone (UTC without a schedule). 04:00 is outside the
@@ -76,64 +82,29 @@ export function bakeRequest(action: 'bake' | 'retention', service: string): stri
 
 /**
  * One EventBridge Scheduler schedule per service with `amiRefresh.schedule` (bake) and one daily retention schedule
- * per service with an `amiRefresh` section, all invoking amiRefreshBake through one role.
- *
- * - AWS::Scheduler::Schedule (CloudFormation template reference): ScheduleExpression `cron(...)` with
- *   ScheduleExpressionTimezone (an IANA name; Scheduler follows daylight saving time: a time in the spring-forward
- *   gap is skipped, one in the repeated fall-back hour runs once — Scheduler user guide, "Schedule types"),
- *   FlexibleTimeWindow OFF, Target.Input passed to the function as is (Scheduler user guide, "Context attributes").
- * - The target is invoked with the execution role (Scheduler user guide, "Set up the execution role"): trusted by
- *   scheduler.amazonaws.com for this account only (aws:SourceAccount), allowed lambda:InvokeFunction on the bake
- *   function alone. Scheduler invokes Lambda asynchronously; the function's own retries and on-failure destination
- *   (serverless.yml) take over from there.
- * - Delivery failures: Target.RetryPolicy (at most 185 attempts, event age 60–86400 s) and a dead-letter queue,
- *   for which the execution role needs sqs:SendMessage (Scheduler user guide, "Configuring a schedule's
- *   dead-letter queue"). The failed-events queue is alarmed. A bake delivered more than an hour late is dropped to
- *   it rather than rebooting the reference instance in the middle of the day.
+ * per service with an `amiRefresh` section, all invoking amiRefreshBake through one execution role (deploy/scheduler.ts:
+ * the shape, the role's trust and grants, retries and dead-letter queue). A bake delivered more than an hour late is
+ * dropped to the failed-events queue rather than rebooting the reference instance in the middle of the day.
  */
 function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource> {
   const managed = managedServices(config);
   if (managed.length === 0) return {};
-  const bakeArn = { 'Fn::GetAtt': [BAKE_FUNCTION, 'Arn'] };
-  const deadLetterArn = { 'Fn::GetAtt': [FAILED_EVENTS_QUEUE, 'Arn'] };
-  const target = (action: 'bake' | 'retention', service: string) => ({
-    Arn: bakeArn,
-    RoleArn: { 'Fn::GetAtt': [SCHEDULER_ROLE, 'Arn'] },
-    Input: bakeRequest(action, service),
-    RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
-    DeadLetterConfig: { Arn: deadLetterArn },
+  const bakeArn = arnOf(BAKE_FUNCTION);
+  const target = (action: 'bake' | 'retention', service: string): ScheduleTarget => ({
+    arn: bakeArn,
+    role: SCHEDULER_ROLE,
+    input: bakeRequest(action, service),
+    retry: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+    deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
   });
   const resources: Record<string, CfnResource> = {
-    [SCHEDULER_ROLE]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: 'EventBridge Scheduler invokes the fleetpilot AMI bake function (bake and retention schedules)',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Only schedules of this account may use the role (confused deputy).
-              Condition: { StringEquals: { 'aws:SourceAccount': cfn.account } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'invoke-ami-refresh-bake',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                { Sid: 'InvokeAmiRefreshBake', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: bakeArn },
-                { Sid: 'DeadLetterUndelivered', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: deadLetterArn },
-              ],
-            },
-          },
-        ],
-      },
-    },
+    [SCHEDULER_ROLE]: schedulerRole({
+      description: 'EventBridge Scheduler invokes the fleetpilot AMI bake function (bake and retention schedules)',
+      policyName: 'invoke-ami-refresh-bake',
+      invokeSid: 'InvokeAmiRefreshBake',
+      functionArns: [bakeArn],
+      deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
+    }),
   };
   const add = (id: string, resource: CfnResource) => {
     if (Object.hasOwn(resources, id)) throw new ScheduleIdConflictError(`two services make the logical id ${id}`);
@@ -143,39 +114,27 @@ function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource
     const id = logicalIdPart(service.name);
     const schedule = service.amiRefresh.schedule;
     if (schedule) {
-      add(`AmiBakeSchedule${id}`, {
-        Type: 'AWS::Scheduler::Schedule',
-        Properties: {
-          Description: `fleetpilot: bake a new image of service ${service.name}`,
-          ScheduleExpression: schedule.cron,
-          ScheduleExpressionTimezone: schedule.timezone,
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          State: 'ENABLED',
-          Target: target('bake', service.name),
-        },
-      });
+      add(
+        `AmiBakeSchedule${id}`,
+        schedulerSchedule({
+          description: `fleetpilot: bake a new image of service ${service.name}`,
+          expression: schedule.cron,
+          timezone: schedule.timezone,
+          target: target('bake', service.name),
+        }),
+      );
     }
-    add(`AmiRetentionSchedule${id}`, {
-      Type: 'AWS::Scheduler::Schedule',
-      Properties: {
-        Description: `fleetpilot: retire old images of service ${service.name} beyond its retention policy`,
-        ScheduleExpression: RETENTION_CRON,
-        ScheduleExpressionTimezone: schedule?.timezone ?? RETENTION_DEFAULT_TIMEZONE,
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        State: 'ENABLED',
-        Target: target('retention', service.name),
-      },
-    });
+    add(
+      `AmiRetentionSchedule${id}`,
+      schedulerSchedule({
+        description: `fleetpilot: retire old images of service ${service.name} beyond its retention policy`,
+        expression: RETENTION_CRON,
+        timezone: schedule?.timezone ?? RETENTION_DEFAULT_TIMEZONE,
+        target: target('retention', service.name),
+      }),
+    );
   }
   return resources;
-}
-
-/** "web-api" -> "WebApi": service names are a-z, 0-9 and "-" (shared/config/section.ts). */
-function logicalIdPart(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }
 
 /**

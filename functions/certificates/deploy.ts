@@ -8,6 +8,7 @@
  * list_elasticloadbalancingv2.html (Describe* accept only "*").
  */
 import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
+import { arnOf, FAILED_EVENTS_QUEUE_ARN, schedulerRole, schedulerSchedule } from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { ACM_DETAIL_TYPES, auditRequest } from './events';
 import { watchedServices } from './flow';
@@ -17,7 +18,6 @@ import { NOTICE_TAG } from './notice';
 export const AUDIT_FUNCTION = 'CertificatesAuditLambdaFunction';
 export const AUDIT_SCHEDULER_ROLE = 'CertificatesAuditSchedulerRole';
 export const AUDIT_SCHEDULE = 'CertificatesAuditSchedule';
-const FAILED_EVENTS_QUEUE = 'FailedEventsQueue';
 
 /** A certificate ARN no account has: the rule must exist (serverless.yml names it) even when nothing is watched. */
 export const NO_CERTIFICATE = 'arn:aws:acm:none:000000000000:certificate/none';
@@ -40,61 +40,33 @@ export const certificatesDeploy: CapabilityDeploy = {
 
 /**
  * One audit schedule for the stack, at the first watched service's audit cron and time zone (the audit covers every
- * watched service in one run and sends one digest). Target, role and dead-letter queue as the AMI schedules
- * (Scheduler user guide, "Set up the execution role", "Configuring a dead-letter queue").
+ * watched service in one run and sends one digest). Schedule, execution role and dead-letter queue from
+ * deploy/scheduler.ts, as the other capabilities' schedules.
  */
 function auditSchedule(config: FleetpilotConfig): Record<string, CfnResource> {
   const first = watchedServices(config)[0];
   if (!first) return {};
-  const fnArn = { 'Fn::GetAtt': [AUDIT_FUNCTION, 'Arn'] };
-  const deadLetterArn = { 'Fn::GetAtt': [FAILED_EVENTS_QUEUE, 'Arn'] };
+  const fnArn = arnOf(AUDIT_FUNCTION);
   return {
-    [AUDIT_SCHEDULER_ROLE]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: 'EventBridge Scheduler invokes the fleetpilot certificate audit',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'aws:SourceAccount': cfn.account } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'invoke-certificates-audit',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                { Sid: 'InvokeCertificatesAudit', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fnArn },
-                { Sid: 'DeadLetterUndelivered', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: deadLetterArn },
-              ],
-            },
-          },
-        ],
+    [AUDIT_SCHEDULER_ROLE]: schedulerRole({
+      description: 'EventBridge Scheduler invokes the fleetpilot certificate audit',
+      policyName: 'invoke-certificates-audit',
+      invokeSid: 'InvokeCertificatesAudit',
+      functionArns: [fnArn],
+      deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
+    }),
+    [AUDIT_SCHEDULE]: schedulerSchedule({
+      description: 'fleetpilot: daily certificate audit',
+      expression: first.certificateWatch.audit.cron,
+      timezone: first.certificateWatch.audit.timezone,
+      target: {
+        arn: fnArn,
+        role: AUDIT_SCHEDULER_ROLE,
+        input: auditRequest(),
+        retry: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
       },
-    },
-    [AUDIT_SCHEDULE]: {
-      Type: 'AWS::Scheduler::Schedule',
-      Properties: {
-        Description: 'fleetpilot: daily certificate audit',
-        ScheduleExpression: first.certificateWatch.audit.cron,
-        ScheduleExpressionTimezone: first.certificateWatch.audit.timezone,
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        State: 'ENABLED',
-        Target: {
-          Arn: fnArn,
-          RoleArn: { 'Fn::GetAtt': [AUDIT_SCHEDULER_ROLE, 'Arn'] },
-          Input: auditRequest(),
-          RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
-          DeadLetterConfig: { Arn: deadLetterArn },
-        },
-      },
-    },
+    }),
   };
 }
 

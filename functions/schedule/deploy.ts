@@ -8,6 +8,14 @@
  * only "*") and list_amazoncloudwatch.html (DescribeAlarms takes the alarm resource).
  */
 import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
+import {
+  arnOf,
+  FAILED_EVENTS_QUEUE_ARN,
+  logicalIdPart,
+  type ScheduleTarget,
+  schedulerRole,
+  schedulerSchedule,
+} from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { reconcileInput, ruleInput } from './request';
 import { STATE_TAG, scheduledServices } from './scale';
@@ -20,8 +28,6 @@ export const SCALE_SCHEDULER_ROLE = 'ScheduleSchedulerRole';
 export const RECONCILE_SCHEDULE = 'ScheduleReconcile';
 /** Every 15 minutes (Scheduler user guide, "Schedule types": rate-based schedules). */
 export const RECONCILE_RATE = 'rate(15 minutes)';
-/** serverless.yml's failed-events queue (alarmed): the schedules' dead-letter queue. */
-const FAILED_EVENTS_QUEUE = 'FailedEventsQueue';
 
 /** Two rules whose names make the same logical id (only "-", "_" or "." tell them apart). */
 export class ScheduleRuleIdConflictError extends Error {
@@ -36,16 +42,9 @@ export const scheduleDeploy: CapabilityDeploy = {
   resources,
 };
 
-/** "business-hours" -> "BusinessHours": logical ids are alphanumeric. */
-function idPart(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
 /** The logical id of a rule's schedule. */
-export const ruleScheduleId = (service: string, rule: string) => `ScheduleRule${idPart(service)}${idPart(rule)}`;
+export const ruleScheduleId = (service: string, rule: string) =>
+  `ScheduleRule${logicalIdPart(service)}${logicalIdPart(rule)}`;
 
 /**
  * - AWS::Scheduler::Schedule per rule: ScheduleExpression is the rule's cron, ScheduleExpressionTimezone the
@@ -62,72 +61,39 @@ export const ruleScheduleId = (service: string, rule: string) => `ScheduleRule${
 function resources(config: FleetpilotConfig): Record<string, CfnResource> {
   const services = scheduledServices(config);
   if (services.length === 0) return {};
-  const functionArn = { 'Fn::GetAtt': [SCALE_FUNCTION, 'Arn'] };
-  const deadLetterArn = { 'Fn::GetAtt': [FAILED_EVENTS_QUEUE, 'Arn'] };
-  const target = (input: string) => ({
-    Arn: functionArn,
-    RoleArn: { 'Fn::GetAtt': [SCALE_SCHEDULER_ROLE, 'Arn'] },
-    Input: input,
-    RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 5 },
-    DeadLetterConfig: { Arn: deadLetterArn },
+  const functionArn = arnOf(SCALE_FUNCTION);
+  const target = (input: string): ScheduleTarget => ({
+    arn: functionArn,
+    role: SCALE_SCHEDULER_ROLE,
+    input,
+    retry: { maximumEventAgeInSeconds: 900, maximumRetryAttempts: 5 },
+    deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
   });
   const out: Record<string, CfnResource> = {
-    [SCALE_SCHEDULER_ROLE]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: 'EventBridge Scheduler invokes the fleetpilot scheduled scaling function',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'aws:SourceAccount': cfn.account } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'invoke-schedule-scale',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                { Sid: 'InvokeScheduleScale', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArn },
-                { Sid: 'DeadLetterUndelivered', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: deadLetterArn },
-              ],
-            },
-          },
-        ],
-      },
-    },
-    [RECONCILE_SCHEDULE]: {
-      Type: 'AWS::Scheduler::Schedule',
-      Properties: {
-        Description:
-          'fleetpilot: every 15 minutes, bring each scheduled group to the level its calendar says holds now',
-        ScheduleExpression: RECONCILE_RATE,
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        State: 'ENABLED',
-        Target: target(reconcileInput()),
-      },
-    },
+    [SCALE_SCHEDULER_ROLE]: schedulerRole({
+      description: 'EventBridge Scheduler invokes the fleetpilot scheduled scaling function',
+      policyName: 'invoke-schedule-scale',
+      invokeSid: 'InvokeScheduleScale',
+      functionArns: [functionArn],
+      deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
+    }),
+    // A rate: no time zone.
+    [RECONCILE_SCHEDULE]: schedulerSchedule({
+      description: 'fleetpilot: every 15 minutes, bring each scheduled group to the level its calendar says holds now',
+      expression: RECONCILE_RATE,
+      target: target(reconcileInput()),
+    }),
   };
   for (const service of services) {
     for (const rule of service.schedule.rules) {
       const id = ruleScheduleId(service.name, rule.name);
       if (Object.hasOwn(out, id)) throw new ScheduleRuleIdConflictError(`two rules make the logical id ${id}`);
-      out[id] = {
-        Type: 'AWS::Scheduler::Schedule',
-        Properties: {
-          Description: `fleetpilot: scheduled capacity of service ${service.name}, rule ${rule.name}`,
-          ScheduleExpression: rule.cron,
-          ScheduleExpressionTimezone: service.schedule.timezone,
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          State: 'ENABLED',
-          Target: target(ruleInput(service.name, rule.name)),
-        },
-      };
+      out[id] = schedulerSchedule({
+        description: `fleetpilot: scheduled capacity of service ${service.name}, rule ${rule.name}`,
+        expression: rule.cron,
+        timezone: service.schedule.timezone,
+        target: target(ruleInput(service.name, rule.name)),
+      });
     }
   }
   return out;

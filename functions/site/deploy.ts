@@ -16,6 +16,13 @@ import {
   type IamStatement,
   unique,
 } from '../../deploy/capability';
+import {
+  arnOf,
+  FAILED_EVENTS_QUEUE_ARN,
+  logicalIdPart,
+  schedulerRole,
+  schedulerSchedule,
+} from '../../deploy/scheduler';
 import type { FleetpilotConfig } from '../../shared/config/schema';
 import { ownerName } from './alias';
 import { LOAD_BALANCER_ARN } from './config';
@@ -25,7 +32,6 @@ import { CERTIFICATE_AVAILABLE } from './events';
 export const SITE_CHECK_FUNCTION = 'SiteCheckLambdaFunction';
 /** The role EventBridge Scheduler assumes to invoke the check function. */
 export const SITE_SCHEDULER_ROLE = 'SiteSchedulerRole';
-const FAILED_EVENTS_QUEUE = 'FailedEventsQueue';
 
 /** Hourly check (repairs; tells only what changed) and a daily full report at 06:00 UTC. */
 export const HOURLY_CHECK = 'rate(1 hour)';
@@ -54,74 +60,37 @@ export const siteDeploy: CapabilityDeploy = {
   resources: scheduleResources,
 };
 
-/** "web-api" -> "WebApi": service names are a-z, 0-9 and "-" (shared/config/section.ts). */
-function logicalIdPart(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
 /**
- * The schedules follow functions/ami-refresh/deploy.ts: AWS::Scheduler::Schedule with FlexibleTimeWindow OFF, the
- * request as Target.Input, an execution role trusted by scheduler.amazonaws.com for this account only, allowed to
- * invoke the check function alone and to dead-letter to the failed-events queue (Scheduler user guide, "Set up the
- * execution role", "Configuring a schedule's dead-letter queue"). A check delivered late is still useful, but one
- * more than an hour late is superseded by the next: MaximumEventAgeInSeconds 3600.
+ * The schedules and their execution role come from deploy/scheduler.ts, with the check function as the only target. A
+ * check delivered late is still useful, but one more than an hour late is superseded by the next:
+ * MaximumEventAgeInSeconds 3600.
  */
 function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource> {
   const services = siteServices(config);
   if (services.length === 0) return {};
-  const checkArn = { 'Fn::GetAtt': [SITE_CHECK_FUNCTION, 'Arn'] };
-  const deadLetterArn = { 'Fn::GetAtt': [FAILED_EVENTS_QUEUE, 'Arn'] };
+  const checkArn = arnOf(SITE_CHECK_FUNCTION);
   const resources: Record<string, CfnResource> = {
-    [SITE_SCHEDULER_ROLE]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: 'EventBridge Scheduler invokes the fleetpilot site check function (hourly and daily)',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'aws:SourceAccount': cfn.account } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'invoke-site-check',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                { Sid: 'InvokeSiteCheck', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: checkArn },
-                { Sid: 'DeadLetterUndelivered', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: deadLetterArn },
-              ],
-            },
-          },
-        ],
-      },
-    },
+    [SITE_SCHEDULER_ROLE]: schedulerRole({
+      description: 'EventBridge Scheduler invokes the fleetpilot site check function (hourly and daily)',
+      policyName: 'invoke-site-check',
+      invokeSid: 'InvokeSiteCheck',
+      functionArns: [checkArn],
+      deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
+    }),
   };
-  const schedule = (service: string, expression: string, report: 'all' | 'changes', what: string): CfnResource => ({
-    Type: 'AWS::Scheduler::Schedule',
-    Properties: {
-      Description: `fleetpilot: ${what} the site alias of service ${service}`,
-      ScheduleExpression: expression,
-      ScheduleExpressionTimezone: 'UTC',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      State: 'ENABLED',
-      Target: {
-        Arn: checkArn,
-        RoleArn: { 'Fn::GetAtt': [SITE_SCHEDULER_ROLE, 'Arn'] },
-        Input: checkRequest(service, report),
-        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
-        DeadLetterConfig: { Arn: deadLetterArn },
+  const schedule = (service: string, expression: string, report: 'all' | 'changes', what: string): CfnResource =>
+    schedulerSchedule({
+      description: `fleetpilot: ${what} the site alias of service ${service}`,
+      expression,
+      timezone: 'UTC',
+      target: {
+        arn: checkArn,
+        role: SITE_SCHEDULER_ROLE,
+        input: checkRequest(service, report),
+        retry: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
       },
-    },
-  });
+    });
   for (const service of services) {
     const id = logicalIdPart(service.name);
     for (const [key, resource] of [
