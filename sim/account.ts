@@ -165,7 +165,8 @@ export class SimAccount implements SimEndpoint {
     );
     this.sns = new SnsService(ctx, spec.topics ?? []);
     this.sqs = new SqsService(ctx, spec.queues ?? []);
-    this.acm = new AcmService(ctx, this.route53, spec.certificates ?? []);
+    // InUseBy is asked of the load balancers' listeners on every read (one source of truth).
+    this.acm = new AcmService(ctx, this.route53, spec.certificates ?? [], this.elbv2.loadBalancers);
     // Its own id stream: alarms (declared by every stack) and their events leave the other services' ids unchanged.
     this.cloudWatch = new CloudWatchService({ ...ctx, ids: root.fork('cloudwatch') }, spec.alarms ?? []);
     this.cloudWatch.useMetricSource((namespace, metric, dimensions) =>

@@ -8,6 +8,12 @@
  *   ResourceRecord {Name, Type CNAME, Value}; the record is the same for every certificate of the account that covers
  *   that name, and `*.example.com` shares the record of `example.com` (ACM user guide, "DNS validation"), so several
  *   certificates can depend on one record.
+ * - InUseBy (API reference, CertificateDetail: the ARNs of the AWS resources that use the certificate): the load
+ *   balancers whose listeners use it as default or SNI certificate — asked of the simulated ELBv2 on every read, so a
+ *   ModifyListener or Add/RemoveListenerCertificates shows at once — followed by the other users a CertificateSpec
+ *   declares (resources the sim does not model: CloudFront, API Gateway...). A declared load balancer ARN is only
+ *   checked against the listeners (SimConfigError when they do not use the certificate), never stored: the listeners
+ *   are the one source of truth. InUse (ListCertificates, the Available event) follows InUseBy.
  * - RenewalEligibility (user guide, "Managed certificate renewal"): ELIGIBLE when in use by another service (InUseBy)
  *   or exported; INELIGIBLE when imported or expired.
  * - Managed renewal (user guide, "Renewal for domains validated by DNS" / "by email", and the private-certificate
@@ -97,6 +103,10 @@ export interface CertificateSpec {
   notBefore?: string | number;
   /** ISO instant or epoch ms; default notBefore + 395 days. */
   notAfter?: string | number;
+  /**
+   * Users besides the load balancers, whose listeners decide on their own; a load balancer named here must have a
+   * listener using the certificate (checked, not stored).
+   */
   inUseBy?: string[];
   exported?: boolean;
   keyAlgorithm?: KeyAlgorithm;
@@ -113,6 +123,16 @@ export type AcmDetailType =
 
 export type AcmEvent = EventEnvelope<'aws.acm', AcmDetailType, Record<string, string | number>>;
 
+/** What ACM reads of ELBv2 for InUseBy (sim/elbv2-load-balancers.ts LoadBalancers). */
+export interface CertificateListeners {
+  /** The ARNs of the load balancers with a listener that uses the certificate. */
+  usersOf(certificateArn: string): string[];
+  isLoadBalancerArn(arn: string): boolean;
+}
+
+/** An account without load balancers (ACM alone, as in unit tests): every declared user is kept as declared. */
+const NO_LISTENERS: CertificateListeners = { usersOf: () => [], isLoadBalancerArn: () => false };
+
 /** What ACM reads of Route 53: the value of a CNAME record, wherever it lives in the account's zones. */
 export interface CnameResolver {
   view(): Array<{ records: Array<{ Name?: string; Type?: string; ResourceRecords?: Array<{ Value?: string }> }> }>;
@@ -127,7 +147,8 @@ interface SimCertificate {
   notBefore: number;
   notAfter: number;
   createdAt: number;
-  inUseBy: string[];
+  /** Users declared by the scenario that are not load balancers (those come from the listeners). */
+  otherUsers: string[];
   exported: boolean;
   keyAlgorithm: KeyAlgorithm;
   tags: Map<string, string>;
@@ -174,6 +195,7 @@ export class AcmService implements SimService {
     readonly ctx: SimContext,
     private readonly dns: CnameResolver,
     specs: CertificateSpec[] = [],
+    private readonly listeners: CertificateListeners = NO_LISTENERS,
   ) {
     for (const spec of specs) this.addCertificate(spec);
   }
@@ -222,7 +244,7 @@ export class AcmService implements SimService {
       notBefore,
       notAfter,
       createdAt: now,
-      inUseBy: [...(spec.inUseBy ?? [])],
+      otherUsers: this.otherUsers(arn, spec.inUseBy ?? []),
       exported: spec.exported ?? false,
       keyAlgorithm: spec.keyAlgorithm ?? 'RSA_2048',
       tags: new Map(Object.entries(spec.tags ?? {})),
@@ -282,9 +304,13 @@ export class AcmService implements SimService {
     cert.status = cert.notAfter > this.ctx.now() ? 'ISSUED' : 'EXPIRED';
   }
 
-  /** An ELB listener starts (or stops) using the certificate. */
+  /**
+   * The users of the certificate other than load balancers change (a resource the sim does not model); load balancer
+   * ARNs are checked against the listeners, which alone decide them.
+   */
   setInUseBy(arn: string, resources: string[]): void {
-    this.mustCertificate(arn).inUseBy = [...resources];
+    const cert = this.mustCertificate(arn);
+    cert.otherUsers = this.otherUsers(cert.arn, resources);
   }
 
   getAccountDaysBeforeExpiry(): number {
@@ -330,13 +356,30 @@ export class AcmService implements SimService {
     this.timer = this.ctx.schedule(DAY_MS, tick);
   }
 
+  private otherUsers(arn: string, declared: string[]): string[] {
+    const users = this.listeners.usersOf(arn);
+    for (const resource of declared.filter((r) => this.listeners.isLoadBalancerArn(r))) {
+      if (!users.includes(resource)) {
+        throw new SimConfigError(
+          `certificate ${arn}: in use by ${resource}, whose listeners do not use it (give the listener the certificate)`,
+        );
+      }
+    }
+    return [...new Set(declared.filter((r) => !this.listeners.isLoadBalancerArn(r)))];
+  }
+
+  /** InUseBy: the load balancers whose listeners use the certificate, then the other declared users. */
+  private inUseBy(cert: SimCertificate): string[] {
+    return [...this.listeners.usersOf(cert.arn), ...cert.otherUsers];
+  }
+
   private daysToExpiry(cert: SimCertificate): number {
     return Math.max(0, Math.floor((cert.notAfter - this.ctx.now()) / DAY_MS));
   }
 
   private eligible(cert: SimCertificate): boolean {
     if (cert.type === 'IMPORTED' || cert.status === 'EXPIRED') return false;
-    return cert.inUseBy.length > 0 || cert.exported;
+    return this.inUseBy(cert).length > 0 || cert.exported;
   }
 
   private resolves(record: { name: string; value: string }): boolean {
@@ -390,7 +433,7 @@ export class AcmService implements SimService {
       CertificateCreatedDate: isoSeconds(cert.createdAt),
       CertificateExpirationDate: isoSeconds(cert.notAfter),
       DaysToExpiry: this.daysToExpiry(cert),
-      InUse: cert.inUseBy.length > 0 ? 'TRUE' : 'FALSE',
+      InUse: this.inUseBy(cert).length > 0 ? 'TRUE' : 'FALSE',
       Exported: cert.exported ? 'TRUE' : 'FALSE',
     };
   }
@@ -447,7 +490,7 @@ export class AcmService implements SimService {
       NotAfter: new Date(cert.notAfter),
       KeyAlgorithm: cert.keyAlgorithm,
       SignatureAlgorithm: 'SHA256WITHRSA',
-      InUseBy: [...cert.inUseBy],
+      InUseBy: this.inUseBy(cert),
       Type: cert.type,
       ...(cert.renewal && cert.type === 'AMAZON_ISSUED'
         ? {
@@ -472,7 +515,7 @@ export class AcmService implements SimService {
       Status: cert.status,
       Type: cert.type,
       KeyAlgorithm: cert.keyAlgorithm,
-      InUse: cert.inUseBy.length > 0,
+      InUse: this.inUseBy(cert).length > 0,
       Exported: cert.exported,
       RenewalEligibility: this.eligible(cert) ? 'ELIGIBLE' : 'INELIGIBLE',
       NotBefore: new Date(cert.notBefore),

@@ -25,6 +25,9 @@
  * - ModifyListener: Certificates must be exactly one certificate for an HTTPS/TLS listener (ValidationError
  *   otherwise); the old default leaves the listener unless it is also in the certificate list.
  *
+ * - ACM's InUseBy of a certificate lists the load balancers whose listeners use it (`usersOf`, which sim/acm.ts asks
+ *   on every read), so a listener change shows in ACM at once.
+ *
  * Approximated: certificate ARNs are not checked against ACM (CertificateNotFoundException is never raised; sim ACM
  * is modelled apart); the OperationNotPermitted and ValidationError texts are ours (AWS documents the codes, not the
  * texts); removing a certificate that is not in the list succeeds silently; no pagination (Marker) and no
@@ -225,6 +228,24 @@ export class LoadBalancers {
     return [...this.balancers.values()].some(
       (lb) => lb.canonicalHostedZoneId === hostedZoneId && lb.dnsName.toLowerCase() === name,
     );
+  }
+
+  /**
+   * ACM's question for a certificate's InUseBy: the load balancers (ARNs, in ARN order) with a listener that has the
+   * certificate as its default or in its certificate list. Asked on every read, so it follows every listener change.
+   */
+  usersOf(certificateArn: string): string[] {
+    return [...this.balancers.values()]
+      .filter((lb) =>
+        lb.listeners.some((l) => l.defaultCertificate === certificateArn || l.certificates.includes(certificateArn)),
+      )
+      .map((lb) => lb.arn)
+      .sort(byCodeUnit);
+  }
+
+  /** Whether an ARN names a load balancer (of any account: the shape, not this account's table). */
+  isLoadBalancerArn(arn: string): boolean {
+    return /^arn:[\w-]+:elasticloadbalancing:[^:]*:\d*:loadbalancer\//.test(arn);
   }
 
   listenerArnOf(lbName: string, port: number): string {

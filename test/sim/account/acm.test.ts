@@ -23,7 +23,8 @@ import { type Harness, rejectionOf, startAccount } from './harness';
 jest.setTimeout(120_000);
 
 const START = Date.parse('2026-01-05T09:00:00.000Z');
-const LB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef';
+/** A user ACM knows but the sim does not model (load balancers come from their listeners: acm-in-use.test.ts). */
+const API_DOMAIN = 'arn:aws:apigateway:eu-west-1::/domainnames/example.com';
 
 describe('simulated ACM', () => {
   let h: Harness;
@@ -57,7 +58,7 @@ describe('simulated ACM', () => {
     const first = h.account.acm.addCertificate({
       domainName: 'example.com',
       subjectAlternativeNames: ['*.example.com'],
-      inUseBy: [LB],
+      inUseBy: [API_DOMAIN],
     });
     const second = h.account.acm.addCertificate({
       domainName: 'www.example.com',
@@ -73,7 +74,7 @@ describe('simulated ACM', () => {
       SubjectAlternativeNames: ['example.com', '*.example.com'],
       Type: 'AMAZON_ISSUED',
       Status: 'ISSUED',
-      InUseBy: [LB],
+      InUseBy: [API_DOMAIN],
       RenewalEligibility: 'ELIGIBLE',
     });
     expect(c?.NotAfter?.getTime()).toBe(START + 395 * DAY_MS);
@@ -178,7 +179,7 @@ describe('simulated ACM', () => {
     h = startAccount({ zones: [{ name: 'example.com' }] });
     const arn = h.account.acm.addCertificate({
       domainName: 'example.com',
-      inUseBy: [LB],
+      inUseBy: [API_DOMAIN],
       notBefore: START - 349 * DAY_MS,
     });
     // A day later 45 days are left: the renewal attempt fails (nobody wrote the record) and ACM asks for action.
@@ -215,7 +216,7 @@ describe('simulated ACM', () => {
     const email = h.account.acm.addCertificate({
       domainName: 'mail.example.com',
       validationMethod: 'EMAIL',
-      inUseBy: [LB],
+      inUseBy: [API_DOMAIN],
       notBefore: START - 349 * DAY_MS,
     });
     const internal = h.account.acm.addCertificate({
