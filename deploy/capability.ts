@@ -31,18 +31,26 @@ export interface CfnResource {
   DependsOn?: string | string[];
 }
 
+/** The deployment a capability's values are derived for: serverless.yml's `service` and the stage (`--stage`). */
+export interface StackNaming {
+  service: string;
+  stage: string;
+}
+
 export interface CapabilityDeploy {
+  // `stack` is always passed by deploy/stack-values.ts; a capability whose resource names must differ per stage (two
+  // stages of one config in one account) declares it required (see functions/target-health/deploy.ts).
   /** The capability's folder under functions/, e.g. the name used in logs and reports. */
   name: string;
   /**
    * One EventBridge rule per function that EventBridge invokes, keyed by the function's key in serverless.yml.
    * serverless.yml reads `${file(./deploy/config.cjs):eventRules.<function>.pattern}` and `.name`.
    */
-  eventPatterns(config: FleetpilotConfig): Record<string, EventPattern>;
+  eventPatterns(config: FleetpilotConfig, stack?: StackNaming): Record<string, EventPattern>;
   /** Least-privilege statements for the calls the capability's code makes, scoped by the config. */
-  iamStatements(config: FleetpilotConfig): IamStatement[];
+  iamStatements(config: FleetpilotConfig, stack?: StackNaming): IamStatement[];
   /** Extra resources, keyed by logical id (none when omitted). */
-  resources?(config: FleetpilotConfig): Record<string, CfnResource>;
+  resources?(config: FleetpilotConfig, stack?: StackNaming): Record<string, CfnResource>;
 }
 
 /** Builders for the ARNs capabilities scope their statements to. */

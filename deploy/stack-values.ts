@@ -109,11 +109,11 @@ export function deriveStackValues(
   const statements: IamStatement[] = [];
   const resources: Record<string, CfnResource> = emailSubscriptions(config);
   for (const capability of declared) {
-    for (const [fn, pattern] of Object.entries(capability.eventPatterns(config))) {
+    for (const [fn, pattern] of Object.entries(capability.eventPatterns(config, stack))) {
       claim(eventRules, fn, { name: ruleName(stack, fn), pattern }, `the rule of function ${fn}`, capability);
     }
-    statements.push(...capability.iamStatements(config));
-    for (const [id, resource] of Object.entries(capability.resources?.(config) ?? {})) {
+    statements.push(...capability.iamStatements(config, stack));
+    for (const [id, resource] of Object.entries(capability.resources?.(config, stack) ?? {})) {
       claim(resources, id, resource, `resource ${id}`, capability);
     }
   }

@@ -289,6 +289,7 @@ export class LocalLambda {
       continuationQueueUrl: this.resolveEnv(fn, 'FLEETPILOT_CONTINUATION_QUEUE_URL'),
       dnsQueueUrl: this.resolveEnv(fn, 'FLEETPILOT_DNS_QUEUE_URL'),
       log: new Logger({ serviceName: `fleetpilot-${fn.name}`, logLevel: this.options.logLevel ?? 'SILENT' }),
+      ...(fn.environment.FLEETPILOT_STAGE !== undefined ? { stage: this.resolveEnv(fn, 'FLEETPILOT_STAGE') } : {}),
     };
   }
 

@@ -75,20 +75,45 @@ export function watchedGroups(config: FleetpilotConfig): WatchedGroup[] {
   );
 }
 
-/** `fleetpilot-<service>-<target group name>-<target group id>-<role>`: unique per service, target group and role. */
-export function alarmName(group: WatchedGroup, role: AlarmRole): string {
-  const [, name, id] = group.targetGroupDimension.split('/');
-  return `fleetpilot-${group.service.name}-${name}-${id}-${role}`;
+/**
+ * CloudWatch alarm names are unique per account and region and at most 255 characters (CloudWatch API reference,
+ * PutMetricAlarm, AlarmName), so two stages of one config in one account need different names: the stage is part of it.
+ */
+export const ALARM_NAME_MAX = 255;
+
+/** An alarm name that CloudWatch would refuse (longer than ALARM_NAME_MAX). */
+export class AlarmNameTooLongError extends Error {
+  override readonly name = 'AlarmNameTooLongError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
-/** Every alarm the config asks for. */
-export function alarmSpecs(config: FleetpilotConfig): AlarmSpec[] {
+/** `<service>-<target group name>-<target group id>-<role>`: the part of an alarm name shared by every stage. */
+export function alarmKey(group: WatchedGroup, role: AlarmRole): string {
+  const [, name, id] = group.targetGroupDimension.split('/');
+  return `${group.service.name}-${name}-${id}-${role}`;
+}
+
+/** `fleetpilot-<stage>-<service>-<target group name>-<target group id>-<role>`: unique per stage, group and role. */
+export function alarmName(stage: string, group: WatchedGroup, role: AlarmRole): string {
+  const name = `fleetpilot-${stage}-${alarmKey(group, role)}`;
+  if (name.length > ALARM_NAME_MAX) {
+    throw new AlarmNameTooLongError(
+      `alarm name "${name}" has ${name.length} characters; CloudWatch takes at most ${ALARM_NAME_MAX} (shorten the stage or the service name)`,
+    );
+  }
+  return name;
+}
+
+/** Every alarm the config asks for, named for `stage`. */
+export function alarmSpecs(config: FleetpilotConfig, stage: string): AlarmSpec[] {
   return watchedGroups(config).flatMap((group) => {
     const { alarms, remediation } = group.service.targetHealth;
     const tg = group.targetGroupDimension.split('/')[1];
     const specs: AlarmSpec[] = [
       {
-        name: alarmName(group, 'unhealthy'),
+        name: alarmName(stage, group, 'unhealthy'),
         role: 'unhealthy',
         group,
         description: `fleetpilot: a target of ${tg} (service ${group.service.name}) unhealthy for ${alarms.unhealthyMinutes} min`,
@@ -104,7 +129,7 @@ export function alarmSpecs(config: FleetpilotConfig): AlarmSpec[] {
     ];
     if (group.minHealthy > 0) {
       specs.push({
-        name: alarmName(group, 'healthy-low'),
+        name: alarmName(stage, group, 'healthy-low'),
         role: 'healthy-low',
         group,
         description: `fleetpilot: fewer than ${group.minHealthy} healthy targets in ${tg} (service ${group.service.name}) for ${alarms.unhealthyMinutes} min`,
@@ -120,7 +145,7 @@ export function alarmSpecs(config: FleetpilotConfig): AlarmSpec[] {
     }
     if (remediation.enabled) {
       specs.push({
-        name: alarmName(group, 'persistent'),
+        name: alarmName(stage, group, 'persistent'),
         role: 'persistent',
         group,
         description: `fleetpilot: a target of ${tg} (service ${group.service.name}) unhealthy for ${remediation.afterMinutes} min; may replace it`,
@@ -138,6 +163,6 @@ export function alarmSpecs(config: FleetpilotConfig): AlarmSpec[] {
   });
 }
 
-export function alarmByName(config: FleetpilotConfig, name: string): AlarmSpec | undefined {
-  return alarmSpecs(config).find((a) => a.name === name);
+export function alarmByName(config: FleetpilotConfig, stage: string, name: string): AlarmSpec | undefined {
+  return alarmSpecs(config, stage).find((a) => a.name === name);
 }

@@ -135,6 +135,7 @@ export const targetHealthConfig = configSection({
             message: 'the load balancer and the target group are in different accounts',
           });
         }
+        // A lower bound: the stage is added when packaging (alarms.ts checks the full name then).
         const longest = `fleetpilot-${service.name}-${watched.targetGroup.split('/').slice(1).join('-')}-healthy-low`;
         if (longest.length > ALARM_NAME_MAX) {
           issues.addIssue({

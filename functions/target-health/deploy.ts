@@ -14,9 +14,16 @@
  * guide, "CloudWatch alarms for application health permissions"); the ELB, Auto Scaling and EC2 Describe* actions accept
  * only "*"; SetInstanceHealth is scoped to the groups of services that opted into remediation.
  */
-import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
+import {
+  type CapabilityDeploy,
+  type CfnResource,
+  cfn,
+  type IamStatement,
+  type StackNaming,
+  unique,
+} from '../../deploy/capability';
 import type { FleetpilotConfig } from '../../shared/config/schema';
-import { type AlarmSpec, alarmSpecs, watchedServices } from './alarms';
+import { type AlarmSpec, alarmKey, alarmSpecs, watchedServices } from './alarms';
 import { ALARM_STATE_CHANGE } from './events';
 
 /**
@@ -25,10 +32,24 @@ import { ALARM_STATE_CHANGE } from './events';
  */
 export const NO_ALARMS = 'fleetpilot-target-health-none';
 
-export const targetHealthDeploy: CapabilityDeploy = {
+/** The stack's values were asked for without the stage the alarm names need (deploy/stack-values.ts always passes it). */
+export class MissingStageError extends Error {
+  override readonly name = 'MissingStageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+function stageOf(stack: StackNaming | undefined): string {
+  if (!stack?.stage) throw new MissingStageError('target health alarm names need the stage: pass { service, stage }');
+  return stack.stage;
+}
+
+export const targetHealthDeploy = {
   name: 'target-health',
-  eventPatterns(config) {
-    const names = alarmSpecs(config).map((a) => a.name);
+  // The alarm names carry the stage; the function reads the same stage from FLEETPILOT_STAGE (serverless.yml).
+  eventPatterns(config: FleetpilotConfig, stack: StackNaming) {
+    const names = alarmSpecs(config, stageOf(stack)).map((a) => a.name);
     return {
       targetHealthAlarm: {
         source: ['aws.cloudwatch'],
@@ -40,20 +61,22 @@ export const targetHealthDeploy: CapabilityDeploy = {
   },
   iamStatements,
   resources: alarmResources,
-};
+} satisfies CapabilityDeploy;
 
-/** Logical id of an alarm: "TargetHealthAlarm" + a hash-free spelling of its name (letters and digits only). */
+/**
+ * Logical id of an alarm: "TargetHealthAlarm" + a hash-free spelling of its name without the stage (letters and digits
+ * only), so every stage's template has the same logical ids.
+ */
 export function alarmLogicalId(spec: AlarmSpec): string {
-  return `TargetHealthAlarm${spec.name
-    .replace(/^fleetpilot-/, '')
+  return `TargetHealthAlarm${alarmKey(spec.group, spec.role)
     .split(/[^A-Za-z0-9]+/)
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('')}`;
 }
 
-function alarmResources(config: FleetpilotConfig): Record<string, CfnResource> {
+function alarmResources(config: FleetpilotConfig, stack: StackNaming): Record<string, CfnResource> {
   return Object.fromEntries(
-    alarmSpecs(config).map((spec) => [
+    alarmSpecs(config, stageOf(stack)).map((spec) => [
       alarmLogicalId(spec),
       {
         Type: 'AWS::CloudWatch::Alarm',
@@ -79,8 +102,8 @@ function alarmResources(config: FleetpilotConfig): Record<string, CfnResource> {
   );
 }
 
-function iamStatements(config: FleetpilotConfig): IamStatement[] {
-  const specs = alarmSpecs(config);
+function iamStatements(config: FleetpilotConfig, stack: StackNaming): IamStatement[] {
+  const specs = alarmSpecs(config, stageOf(stack));
   if (specs.length === 0) return [];
   const { join, partition, region, account } = cfn;
   const statements: IamStatement[] = [

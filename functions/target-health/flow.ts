@@ -27,6 +27,8 @@ export interface TargetHealthDeps {
   notifier: Notifier;
   clock: Clock;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** The stage this function was deployed with: part of the names of the alarms it answers for (alarms.ts). */
+  stage: string;
   /**
    * Alarm state changes already handled by this execution environment (alarm name + AWS's StateUpdatedTimestamp):
    * EventBridge delivers at least once. Only saves a repeated report; remedies are guarded by AWS's own state.
@@ -51,7 +53,7 @@ function watchesWhatWeDeploy(alarm: MetricAlarm, spec: AlarmSpec): boolean {
 }
 
 export async function onAlarmEvent(event: AlarmEvent, deps: TargetHealthDeps): Promise<HealthResult> {
-  const spec = alarmByName(deps.config, event.alarmName);
+  const spec = alarmByName(deps.config, deps.stage, event.alarmName);
   if (!spec) return { status: 'ignored', reason: `alarm ${event.alarmName} is not one fleetpilot deploys` };
   const { cloudWatch } = deps.clients;
   const described = await cloudWatch.send(

@@ -3,6 +3,7 @@
  * (flow.ts), report a rejected event or an error that Lambda retries. The deployed entry (alarm-handler.ts) builds it
  * once per cold start; tests and the simulated account build it with their own deps.
  */
+import { ConfigError } from '../../shared/errors';
 import type { HandlerDeps } from '../../shared/runtime/deps';
 import { guardedHandler, type RejectedResult, type StepGuard } from '../../shared/runtime/guarded';
 import type { TargetHealthClients } from './clients';
@@ -27,5 +28,10 @@ const guard: StepGuard<TargetHealthKind> = {
 export function makeTargetHealthHandler(deps: Deps): (event: unknown) => Promise<TargetHealthHandlerResult> {
   // Lives as long as the execution environment: a repeated delivery to a warm function is not reported twice.
   const handled = new Set<string>();
-  return guardedHandler(deps, guard, async (event) => onAlarmEvent(parseAlarmEvent(event), { ...deps, handled }));
+  // Without the stage no alarm name can be recognised: fail at cold start rather than ignore every alarm.
+  const { stage } = deps;
+  if (!stage) throw new ConfigError('environment', ['FLEETPILOT_STAGE is not set (serverless.yml sets it on deploy)']);
+  return guardedHandler(deps, guard, async (event) =>
+    onAlarmEvent(parseAlarmEvent(event), { ...deps, stage, handled }),
+  );
 }

@@ -71,7 +71,11 @@ export const healthIncident: Chapter = {
       return [`the example config: ${service.name} has no targetHealth section with remediation`];
     }
     const { remediation, alarms } = service.targetHealth;
-    const names = { unhealthy: alarmName(watched, 'unhealthy'), persistent: alarmName(watched, 'persistent') };
+    const { stage } = sim.wiring;
+    const names = {
+      unhealthy: alarmName(stage, watched, 'unhealthy'),
+      persistent: alarmName(stage, watched, 'persistent'),
+    };
     timeline.heading(
       'Target health: an application starts failing its health check; fleetpilot explains why, replaces the instance, and reports the recovery',
     );

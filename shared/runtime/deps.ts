@@ -24,6 +24,8 @@ export interface HandlerDeps<Clients extends Partial<AwsClients> = AwsClients> {
   /** The Route 53 writer's queue: every record change goes there (shared/dns). */
   dnsQueueUrl: string;
   log: Logger;
+  /** The stage this function was deployed with (FLEETPILOT_STAGE), where serverless.yml sets it. */
+  stage?: string;
 }
 
 /** The client classes a deployed function passes: any of AWS_SERVICES, SNS always (the notifier publishes there). */
@@ -64,5 +66,6 @@ export function coldStartDeps<C extends ColdStartClasses>(
     continuationQueueUrl: requiredEnv(env, 'FLEETPILOT_CONTINUATION_QUEUE_URL'),
     dnsQueueUrl: requiredEnv(env, 'FLEETPILOT_DNS_QUEUE_URL'),
     log: logger,
+    ...(env.FLEETPILOT_STAGE ? { stage: env.FLEETPILOT_STAGE } : {}),
   };
 }

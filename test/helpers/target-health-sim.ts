@@ -63,9 +63,9 @@ export async function startHealthSim(
     sim,
     group,
     alarms: {
-      unhealthy: alarmName(watched, 'unhealthy'),
-      persistent: alarmName(watched, 'persistent'),
-      healthyLow: alarmName(watched, 'healthy-low'),
+      unhealthy: alarmName(sim.wiring.stage, watched, 'unhealthy'),
+      persistent: alarmName(sim.wiring.stage, watched, 'persistent'),
+      healthyLow: alarmName(sim.wiring.stage, watched, 'healthy-low'),
     },
     inService: () =>
       (sim.account.autoscaling.view().find((g) => g.name === group)?.instances ?? [])

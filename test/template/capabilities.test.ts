@@ -53,7 +53,7 @@ const normalised = (s: Statement) => ({
 describe.each(capabilities.map((c) => [c.name, c] as const))('the %s capability in the packaged template', (_, c) => {
   it('carries every IAM statement its deploy module declares for the packaged config, as declared', () => {
     // Arrange
-    const declared = c.iamStatements(packagedConfig());
+    const declared = c.iamStatements(packagedConfig(), STACK);
 
     // Act
     const deployed = declared.map((s) => roleStatements.find((r) => r.Sid === s.Sid));
@@ -74,7 +74,7 @@ describe.each(capabilities.map((c) => [c.name, c] as const))('the %s capability 
     );
     const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => props(r));
 
-    for (const [fn, pattern] of Object.entries(c.eventPatterns(packagedConfig()))) {
+    for (const [fn, pattern] of Object.entries(c.eventPatterns(packagedConfig(), STACK))) {
       const name = `fleetpilot-${STAGE}-${fn.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`;
       const rule = rules.find((r) => r.Name === name);
 
@@ -88,7 +88,7 @@ describe.each(capabilities.map((c) => [c.name, c] as const))('the %s capability 
   });
 
   it('carries the resources its deploy module declares', () => {
-    for (const [id, resource] of Object.entries(c.resources?.(packagedConfig()) ?? {})) {
+    for (const [id, resource] of Object.entries(c.resources?.(packagedConfig(), STACK) ?? {})) {
       expect(template.Resources[id]).toEqual(resource);
     }
   });
@@ -114,7 +114,7 @@ describe('combining capabilities (deploy/stack-values.ts)', () => {
       pattern: { source: ['aws.ec2'], detail: { ImageId: [packagedConfig().region] } },
     });
     expect(Object.keys(values.eventRules)).toEqual([
-      ...capabilities.flatMap((c) => Object.keys(c.eventPatterns(packagedConfig()))),
+      ...capabilities.flatMap((c) => Object.keys(c.eventPatterns(packagedConfig(), STACK))),
       'probeCheck',
     ]);
     expect(values.eventRuleArns.map((arn) => renderString(arn, 'eu-west-1'))).toContain(

@@ -55,7 +55,7 @@ describe('target health diagnosis on the simulated account', () => {
       expect(text).toContain(`(${code}:`);
       expect(text).toContain(words);
       expect(text).toContain('1 of 4 targets are unhealthy: the others serve.');
-      expect(text).toMatch(/Alarm: +fleetpilot-web-web-http-0123456789abcdef-unhealthy \(Threshold Crossed\)\n/);
+      expect(text).toMatch(/Alarm: +fleetpilot-sim-web-web-http-0123456789abcdef-unhealthy \(Threshold Crossed\)\n/);
       expect(h.notices('target-health.alarm.diagnosed')[0]?.attributes.severity?.StringValue).toBe('warning');
       expect(h.sim.account.cloudWatch.alarmState(h.alarms.unhealthy)).toBe('ALARM');
     },

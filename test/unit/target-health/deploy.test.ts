@@ -2,15 +2,22 @@
  * What the target health capability declares for the stack (alarms, rule pattern, IAM) and what its config section
  * refuses. The packaged template itself is checked by test/template/ (resource spec, IAM versus code).
  */
-import { alarmSpecs } from '../../../functions/target-health/alarms';
-import { alarmLogicalId, NO_ALARMS, targetHealthDeploy } from '../../../functions/target-health/deploy';
+
+import type { CapabilityDeploy } from '../../../deploy/capability';
+import { AlarmNameTooLongError, alarmSpecs } from '../../../functions/target-health/alarms';
+import {
+  alarmLogicalId,
+  MissingStageError,
+  NO_ALARMS,
+  targetHealthDeploy,
+} from '../../../functions/target-health/deploy';
 import { configSchema } from '../../../shared/config/schema';
 import { matchesEventPattern } from '../../../sim/wiring';
-import { alarmEvent, configWith, GROUP, LB_ARN, nameOf, TG_ARN } from './harness';
+import { alarmEvent, configWith, GROUP, LB_ARN, nameOf, STACK, STAGE, TG_ARN } from './harness';
 
 const props = (config = configWith()) =>
   Object.fromEntries(
-    Object.entries(targetHealthDeploy.resources?.(config) ?? {}).map(([id, r]) => [id, r.Properties ?? {}]),
+    Object.entries(targetHealthDeploy.resources(config, STACK) ?? {}).map(([id, r]) => [id, r.Properties ?? {}]),
   );
 
 describe('alarms', () => {
@@ -20,7 +27,7 @@ describe('alarms', () => {
 
     expect(Object.keys(resources)).toHaveLength(3);
     expect(byName.get(nameOf('unhealthy'))).toEqual({
-      AlarmName: 'fleetpilot-web-web-http-0123456789abcdef-unhealthy',
+      AlarmName: 'fleetpilot-test-web-web-http-0123456789abcdef-unhealthy',
       AlarmDescription: expect.stringContaining('unhealthy for 3 min'),
       Namespace: 'AWS/ApplicationELB',
       MetricName: 'UnHealthyHostCount',
@@ -49,20 +56,48 @@ describe('alarms', () => {
   it('uses AWS/NetworkELB behind an NLB, a per-group minimum, and no healthy-low alarm for minimum 0', () => {
     const nlb = LB_ARN.replace('loadbalancer/app/', 'loadbalancer/net/');
     const config = configWith({ targetGroups: [{ targetGroup: TG_ARN, loadBalancer: nlb, minHealthy: 0 }] });
-    const specs = alarmSpecs(config);
+    const specs = alarmSpecs(config, STAGE);
 
     expect(specs.map((s) => s.role)).toEqual(['unhealthy', 'persistent']);
     expect(specs.every((s) => s.group.namespace === 'AWS/NetworkELB')).toBe(true);
     expect(specs[0]?.group.loadBalancerDimension).toBe('net/web/0fedcba987654321');
   });
 
+  it('names the alarms of two stages of one config differently, with the same logical ids', () => {
+    const test = targetHealthDeploy.resources(configWith(), STACK);
+    const prod = targetHealthDeploy.resources(configWith(), { ...STACK, stage: 'prod' });
+    const names = (resources: typeof test) => Object.values(resources).map((r) => r.Properties?.AlarmName);
+
+    expect(Object.keys(prod)).toEqual(Object.keys(test));
+    expect(names(prod)).toHaveLength(3);
+    for (const name of names(prod)) {
+      expect(name).toMatch(/^fleetpilot-prod-web-/);
+      expect(names(test)).not.toContain(name);
+    }
+  });
+
+  it('refuses to derive alarm names without the stage, through the generic capability interface', () => {
+    const generic: CapabilityDeploy = targetHealthDeploy;
+
+    expect(() => generic.eventPatterns(configWith())).toThrow(MissingStageError);
+    expect(() => generic.resources?.(configWith())).toThrow(MissingStageError);
+  });
+
+  it('refuses a name longer than the 255 characters CloudWatch takes, naming it', () => {
+    const longStage = 'x'.repeat(255);
+
+    expect(() => alarmSpecs(configWith(), longStage)).toThrow(AlarmNameTooLongError);
+    expect(() => alarmSpecs(configWith(), longStage)).toThrow(/at most 255/);
+    expect(alarmSpecs(configWith(), 'x'.repeat(150)).every((s) => s.name.length <= 255)).toBe(true);
+  });
+
   it('gives each alarm a CloudFormation logical id of letters and digits', () => {
-    for (const spec of alarmSpecs(configWith())) expect(alarmLogicalId(spec)).toMatch(/^[A-Za-z0-9]{1,255}$/);
+    for (const spec of alarmSpecs(configWith(), STAGE)) expect(alarmLogicalId(spec)).toMatch(/^[A-Za-z0-9]{1,255}$/);
   });
 });
 
 describe('the rule', () => {
-  const pattern = (config = configWith()) => targetHealthDeploy.eventPatterns(config).targetHealthAlarm;
+  const pattern = (config = configWith()) => targetHealthDeploy.eventPatterns(config, STACK).targetHealthAlarm;
 
   it("routes AWS's sample alarm event when it names one of fleetpilot's alarms, in ALARM or OK", () => {
     expect(matchesEventPattern(pattern(), alarmEvent(nameOf('unhealthy'), 'ALARM'))).toBe(true);
@@ -71,6 +106,7 @@ describe('the rule', () => {
 
   it('does not route another alarm, nor INSUFFICIENT_DATA', () => {
     expect(matchesEventPattern(pattern(), alarmEvent('ServerCpuTooHigh'))).toBe(false);
+    expect(matchesEventPattern(pattern(), alarmEvent(nameOf('unhealthy', undefined, 'prod')))).toBe(false);
     expect(matchesEventPattern(pattern(), alarmEvent(nameOf('unhealthy'), 'INSUFFICIENT_DATA'))).toBe(false);
   });
 
@@ -82,14 +118,14 @@ describe('the rule', () => {
     });
 
     expect(pattern(none)).toMatchObject({ detail: { alarmName: [NO_ALARMS] } });
-    expect(targetHealthDeploy.iamStatements(none)).toEqual([]);
-    expect(targetHealthDeploy.resources?.(none)).toEqual({});
+    expect(targetHealthDeploy.iamStatements(none, STACK)).toEqual([]);
+    expect(targetHealthDeploy.resources(none, STACK)).toEqual({});
   });
 });
 
 describe('IAM', () => {
   const actionsOf = (config = configWith()) =>
-    new Map(targetHealthDeploy.iamStatements(config).flatMap((s) => s.Action.map((a) => [a, s.Resource])));
+    new Map(targetHealthDeploy.iamStatements(config, STACK).flatMap((s) => s.Action.map((a) => [a, s.Resource])));
 
   it('scopes DescribeAlarms to its own alarms and SetInstanceHealth to the group that opted in', () => {
     const actions = actionsOf();
@@ -168,6 +204,6 @@ describe('config refusals', () => {
       alarms: { unhealthyMinutes: 3, minHealthy: 1 },
       remediation: { enabled: false, afterMinutes: 10, maxPerHour: 1, maxUnhealthyShare: 0.5 },
     });
-    expect(alarmSpecs(config).map((s) => s.role)).toEqual(['unhealthy', 'healthy-low']);
+    expect(alarmSpecs(config, STAGE).map((s) => s.role)).toEqual(['unhealthy', 'healthy-low']);
   });
 });

@@ -7,6 +7,7 @@ import { DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/cli
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { REASON_CODES } from '../../../functions/target-health/explain';
 import { makeTargetHealthHandler } from '../../../functions/target-health/handlers';
+import { ConfigError } from '../../../shared/errors';
 import type { Notification } from '../../../shared/notify/notifier';
 import { loadEvent } from '../../helpers/events';
 import {
@@ -40,6 +41,25 @@ describe('which alarms it acts on', () => {
     expect(result).toMatchObject({ status: 'ignored' });
     expect(cloudWatch.calls()).toHaveLength(0);
     expect(notifier.sent).toHaveLength(0);
+  });
+
+  it("ignores the same group's alarm of another stage and asks AWS nothing", async () => {
+    const { deps, notifier } = makeDeps();
+    alarmIs(nameOf('unhealthy', undefined, 'prod'), 'ALARM');
+
+    const result = await makeTargetHealthHandler(deps)(alarmEvent(nameOf('unhealthy', undefined, 'prod')));
+
+    expect(result).toMatchObject({ status: 'ignored', reason: expect.stringContaining('not one fleetpilot deploys') });
+    expect(cloudWatch.calls()).toHaveLength(0);
+    expect(notifier.sent).toHaveLength(0);
+  });
+
+  it('refuses to start without its stage (FLEETPILOT_STAGE): no alarm name could be recognised', () => {
+    const { deps } = makeDeps();
+    const { stage: _stage, ...withoutStage } = deps;
+
+    expect(() => makeTargetHealthHandler(withoutStage)).toThrow(ConfigError);
+    expect(() => makeTargetHealthHandler(withoutStage)).toThrow(/FLEETPILOT_STAGE/);
   });
 
   it('trusts DescribeAlarms, not the event: an ALARM event for an alarm that is OK again is ignored', async () => {

@@ -90,14 +90,20 @@ export function makeDeps(config: FleetpilotConfig = configWith()) {
     continuationQueueUrl: 'unused',
     dnsQueueUrl: 'unused',
     log: new Logger({ logLevel: 'SILENT' }),
+    stage: STAGE,
   };
   return { deps, notifier };
 }
 
-export const nameOf = (role: AlarmRole, config: FleetpilotConfig = configWith()) => {
+/** The stage the unit tests' stack and function are deployed with. */
+export const STAGE = 'test';
+/** The deployment naming deploy.ts derives the stack's values for. */
+export const STACK = { service: 'fleetpilot', stage: STAGE } as const;
+
+export const nameOf = (role: AlarmRole, config: FleetpilotConfig = configWith(), stage: string = STAGE) => {
   const group = watchedGroups(config)[0];
   if (!group) throw new Error('no watched group');
-  return alarmName(group, role);
+  return alarmName(stage, group, role);
 };
 
 /** AWS's sample alarm event with fleetpilot's alarm name and the given state (as the event claims it). */
