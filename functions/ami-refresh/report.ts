@@ -10,7 +10,7 @@ import {
   notifySafely,
   type Severity,
 } from '../../shared/notify/notifier';
-import type { Mutations } from '../../shared/runtime/mutations';
+import { asDryRun, type Mutations } from '../../shared/runtime/mutations';
 
 export const amiRefreshKinds = [
   /** CreateImage was called on the reference instance. */
@@ -60,16 +60,11 @@ export interface ReportPorts {
 
 /** One notification per notice; a dry run says so in the title and lists the calls it did not make. */
 export async function report(ports: ReportPorts, notice: AmiNotice, mutations?: Mutations): Promise<void> {
-  const dryRun = mutations?.dryRun === true;
   const notification: Notification<AmiRefreshKind> = {
     severity: notice.severity,
     kind: notice.kind,
-    title: dryRun ? `[dry run] ${notice.title}` : notice.title,
+    ...asDryRun(notice, mutations),
     summary: notice.summary,
-    facts: [
-      ...notice.facts,
-      ...(dryRun ? [['Dry run: would have', mutations.skipped.join('; ') || 'nothing'] as const] : []),
-    ],
     links: notice.group ? [consoleLinks.autoScalingGroup(ports.region, notice.group)] : [],
     ...(notice.service ? { service: notice.service } : {}),
     correlationId: notice.correlationId,

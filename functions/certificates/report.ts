@@ -4,7 +4,7 @@
  */
 import type { Notification, Notifier, Severity } from '../../shared/notify/notifier';
 import { notifySafely } from '../../shared/notify/notifier';
-import type { Mutations } from '../../shared/runtime/mutations';
+import { dryRunTitle, type Mutations, wouldHaveFact } from '../../shared/runtime/mutations';
 
 export const certificatesKinds = [
   /** A certificate reached an expiry threshold (Approaching Expiration). */
@@ -62,14 +62,10 @@ export async function report(
   const notification: Notification<CertificatesKind> = {
     severity: notice.severity,
     kind: notice.kind,
-    title: dryRun ? `[dry run] ${notice.title}` : notice.title,
+    title: dryRunTitle(notice.title, dryRun),
     summary: notice.summary,
-    facts: [
-      ...notice.facts,
-      ...(dryRun && mutations.skipped.length > 0
-        ? [['Dry run: would have', mutations.skipped.join('; ')] as const]
-        : []),
-    ],
+    // A certificate dry run that skipped nothing (a report only) adds no fact.
+    facts: [...notice.facts, ...(dryRun && mutations.skipped.length > 0 ? [wouldHaveFact(mutations.skipped)] : [])],
     links: certificateArn ? [acmConsole(ports.region, certificateArn)] : [],
     ...(notice.service ? { service: notice.service } : {}),
     correlationId: notice.correlationId,

@@ -9,7 +9,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ServiceConfig } from '../../shared/config/schema';
 import { isTransient } from '../../shared/errors';
 import { consoleLinks, type Link, type Notification, type Notifier, type Severity } from '../../shared/notify/notifier';
-import type { Mutations } from '../../shared/runtime/mutations';
+import { dryRunTitle, type Mutations, wouldHaveFact } from '../../shared/runtime/mutations';
 import type { LifecycleAction } from './action';
 
 export const lifecycleKinds = [
@@ -124,7 +124,7 @@ function single(n: Notice): Notification {
   return {
     severity: n.severity,
     kind: n.kind,
-    title: n.mutations.dryRun ? `[dry run] ${n.title}` : n.title,
+    title: dryRunTitle(n.title, n.mutations.dryRun),
     summary: n.summary,
     facts,
     links: linksFor(n, [action.instanceId]),
@@ -140,7 +140,7 @@ function summary(group: readonly Notice[]): Notification {
   return {
     severity: first.severity,
     kind: first.kind,
-    title: dryRun ? `[dry run] ${title}` : title,
+    title: dryRunTitle(title, dryRun),
     summary: `${group.length} actions of group ${first.action.groupName} ended the same way in one batch; one line per instance below.`,
     facts: [
       ...group.flatMap((n): [string, string][] => [
@@ -170,8 +170,7 @@ function worthRepeating([label, value]: readonly [string, string]): boolean {
 
 function dryRunFacts(group: readonly Notice[]): [string, string][] {
   if (!group.some((n) => n.mutations.dryRun)) return [];
-  const skipped = group.flatMap((n) => n.mutations.skipped);
-  return [['Dry run: would have', skipped.join('; ') || 'nothing']];
+  return [[...wouldHaveFact(group.flatMap((n) => n.mutations.skipped))]];
 }
 
 function linksFor(n: Notice, instanceIds: readonly string[]): Link[] {

@@ -30,7 +30,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { isDryRun } from '../../shared/config/lookup';
 import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
 import { consoleLinks, type Notification, type Notifier, notifySafely } from '../../shared/notify/notifier';
-import { createMutations, type Mutations } from '../../shared/runtime/mutations';
+import { asDryRun, createMutations, type Mutations } from '../../shared/runtime/mutations';
 import { type Level, levelAt, type Occurrence } from './calendar';
 import type { ScheduleClients } from './clients';
 import type { ScheduleConfig } from './config';
@@ -357,14 +357,9 @@ async function notify(
   mutations: Mutations,
   n: Pick<Notification<ScheduleKind>, 'severity' | 'kind' | 'title' | 'summary' | 'facts'>,
 ): Promise<void> {
-  const dryRun = mutations.dryRun;
   await notifySafely(deps.notifier, deps.log, {
     ...n,
-    title: dryRun ? `[dry run] ${n.title}` : n.title,
-    facts: [
-      ...n.facts,
-      ...(dryRun ? [['Dry run: would have', mutations.skipped.join('; ') || 'nothing'] as const] : []),
-    ],
+    ...asDryRun(n, mutations),
     links: [consoleLinks.autoScalingGroup(deps.config.region, service.autoScalingGroup)],
     service: service.name,
     correlationId: request.correlationId,

@@ -3,7 +3,7 @@
  * filter policies match them) and the Chatbot event type: add one here before using it, never rename one silently.
  */
 import { type Notification, type Notifier, notifySafely, type Severity } from '../../shared/notify/notifier';
-import type { Mutations } from '../../shared/runtime/mutations';
+import { asDryRun, type Mutations } from '../../shared/runtime/mutations';
 
 export const siteKinds = [
   /** The site's alias record(s) were missing and were requested from the Route 53 writer. */
@@ -47,16 +47,11 @@ export interface ReportPorts {
 
 /** One notification per notice; a dry run says so in the title and lists the calls it did not make. */
 export async function report(ports: ReportPorts, notice: SiteNotice, mutations?: Mutations): Promise<void> {
-  const dryRun = mutations?.dryRun === true;
   const notification: Notification<SiteKind> = {
     severity: notice.severity,
     kind: notice.kind,
-    title: dryRun ? `[dry run] ${notice.title}` : notice.title,
+    ...asDryRun(notice, mutations),
     summary: notice.summary,
-    facts: [
-      ...notice.facts,
-      ...(dryRun ? [['Dry run: would have', mutations.skipped.join('; ') || 'nothing'] as const] : []),
-    ],
     links: [],
     ...(notice.service ? { service: notice.service } : {}),
     correlationId: notice.correlationId,

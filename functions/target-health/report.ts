@@ -10,7 +10,7 @@ import {
   notifySafely,
   type Severity,
 } from '../../shared/notify/notifier';
-import type { Mutations } from '../../shared/runtime/mutations';
+import { asDryRun, type Mutations } from '../../shared/runtime/mutations';
 
 export const targetHealthKinds = [
   /** An alarm of a watched target group went to ALARM: what is wrong with which target, and what to do. */
@@ -50,16 +50,11 @@ export interface ReportPorts {
 
 /** One notification per notice; a dry run says so in the title and lists the calls it did not make. */
 export async function report(ports: ReportPorts, notice: HealthNotice, mutations?: Mutations): Promise<void> {
-  const dryRun = mutations?.dryRun === true;
   const notification: Notification<TargetHealthKind> = {
     severity: notice.severity,
     kind: notice.kind,
-    title: dryRun ? `[dry run] ${notice.title}` : notice.title,
+    ...asDryRun(notice, mutations),
     summary: notice.summary,
-    facts: [
-      ...notice.facts,
-      ...(dryRun ? [['Dry run: would have', mutations.skipped.join('; ') || 'nothing'] as const] : []),
-    ],
     links: [
       consoleLinks.targetGroup(ports.region, notice.targetGroupArn),
       consoleLinks.autoScalingGroup(ports.region, notice.group),

@@ -31,3 +31,25 @@ export function createMutations(dryRun: boolean, log: Pick<Logger, 'info'>): Mut
     },
   };
 }
+
+/** How every notification says it comes from a dry run: "[dry run]" before the title. */
+export function dryRunTitle(title: string, dryRun: boolean): string {
+  return dryRun ? `[dry run] ${title}` : title;
+}
+
+/** The fact a dry-run notification ends with: the mutating calls that were not made. */
+export function wouldHaveFact(skipped: readonly string[]): readonly [string, string] {
+  return ['Dry run: would have', skipped.join('; ') || 'nothing'];
+}
+
+/** A notice's title and facts as a dry run of `mutations` tells them (unchanged when it is not a dry run). */
+export function asDryRun(
+  notice: { title: string; facts: ReadonlyArray<readonly [string, string]> },
+  mutations: Pick<Mutations, 'dryRun' | 'skipped'> | undefined,
+): { title: string; facts: ReadonlyArray<readonly [string, string]> } {
+  const dryRun = mutations?.dryRun === true;
+  return {
+    title: dryRunTitle(notice.title, dryRun),
+    facts: dryRun ? [...notice.facts, wouldHaveFact(mutations.skipped)] : notice.facts,
+  };
+}
