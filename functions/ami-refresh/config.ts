@@ -4,7 +4,7 @@
  * shared/config/schema.ts composes it with the base.
  */
 import * as z from 'zod';
-import { configSection } from '../../shared/config/section';
+import { configSection, schedulerCron, timeZone } from '../../shared/config/section';
 
 /** EC2 instance ids: "i-" and 8 or 17 hex digits (EC2 API reference, Instance.InstanceId). */
 const instanceId = z
@@ -38,38 +38,6 @@ const launchTemplate = z.union(
       .strict(),
   ],
   { error: 'expected { id: lt-… } or { name: … }' },
-);
-
-/**
- * EventBridge Scheduler cron: six fields (minutes hours day-of-month month day-of-week year), one of day-of-month and
- * day-of-week a "?" (Scheduler user guide, "Schedule types", cron-based schedules). Only the shape is checked here;
- * the fields' ranges are checked by Scheduler when the schedule is created.
- */
-const schedulerCron = z
-  .string()
-  .regex(/^cron\(.+\)$/, 'expected cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 ? * SUN *)')
-  .refine((s) => s.slice(5, -1).trim().split(/\s+/).length === 6, {
-    message: 'expected six fields: minutes hours day-of-month month day-of-week year',
-  })
-  .refine(
-    (s) => {
-      const fields = s.slice(5, -1).trim().split(/\s+/);
-      return (fields[2] === '?') !== (fields[4] === '?');
-    },
-    { message: 'exactly one of day-of-month (3rd field) and day-of-week (5th field) must be "?"' },
-  );
-
-/** IANA time zone names, as the runtime's ICU knows them (Node ships full ICU). */
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected an IANA time zone such as Asia/Seoul or Europe/Dublin' },
 );
 
 /** StartInstanceRefresh Preferences (Auto Scaling API reference, RefreshPreferences). */

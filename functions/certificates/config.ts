@@ -5,7 +5,7 @@
  * base's `services[].site`. shared/config/schema.ts composes it with the base.
  */
 import * as z from 'zod';
-import { configSection } from '../../shared/config/section';
+import { configSection, schedulerCron, timeZone } from '../../shared/config/section';
 
 /** Application Load Balancer ARNs (ELB API reference, LoadBalancer.LoadBalancerArn). */
 const loadBalancerArn = z
@@ -14,33 +14,6 @@ const loadBalancerArn = z
     /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/,
     'expected an Application Load Balancer ARN such as arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef',
   );
-
-/** EventBridge Scheduler cron: six fields, one of day-of-month and day-of-week "?" (Scheduler user guide). */
-const schedulerCron = z
-  .string()
-  .regex(/^cron\(.+\)$/, 'expected cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 7 * * ? *)')
-  .refine((s) => s.slice(5, -1).trim().split(/\s+/).length === 6, {
-    message: 'expected six fields: minutes hours day-of-month month day-of-week year',
-  })
-  .refine(
-    (s) => {
-      const fields = s.slice(5, -1).trim().split(/\s+/);
-      return (fields[2] === '?') !== (fields[4] === '?');
-    },
-    { message: 'exactly one of day-of-month (3rd field) and day-of-week (5th field) must be "?"' },
-  );
-
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected an IANA time zone such as Europe/Dublin' },
-);
 
 export const DEFAULT_THRESHOLDS = [30, 14, 7, 3, 1];
 const AUDIT_DEFAULT = { cron: 'cron(0 7 * * ? *)', timezone: 'UTC' };

@@ -48,6 +48,38 @@ const asgName = z
 
 export const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/**
+ * EventBridge Scheduler cron: six fields (minutes hours day-of-month month day-of-week year), one of day-of-month and
+ * day-of-week a "?" (Scheduler user guide, "Schedule types", cron-based schedules). Only the shape is checked here;
+ * the fields' ranges are checked by Scheduler when the schedule is created.
+ */
+export const schedulerCron = z
+  .string()
+  .regex(/^cron\(.+\)$/, 'expected cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 3 ? * SUN *)')
+  .refine((s) => s.slice(5, -1).trim().split(/\s+/).length === 6, {
+    message: 'expected six fields: minutes hours day-of-month month day-of-week year',
+  })
+  .refine(
+    (s) => {
+      const fields = s.slice(5, -1).trim().split(/\s+/);
+      return (fields[2] === '?') !== (fields[4] === '?');
+    },
+    { message: 'exactly one of day-of-month (3rd field) and day-of-week (5th field) must be "?"' },
+  );
+
+/** IANA time zone names, as the runtime's ICU knows them (Node ships full ICU). */
+export const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as Asia/Seoul or Europe/Dublin' },
+);
+
 export const hostedZoneSchema = z
   .object({
     id: hostedZoneId,
