@@ -142,3 +142,14 @@ export function schedulerSchedule(spec: ScheduleSpec): CfnResource {
     },
   };
 }
+
+/** Two names that make the same logical id (only separators tell them apart, e.g. "web-1" and "web1"). */
+export class LogicalIdConflictError extends Error {
+  override readonly name = 'LogicalIdConflictError';
+}
+
+/** Adds `resource` under a logical id made from names (`what` names them), refusing an id two of them made. */
+export function addUnique(into: Record<string, CfnResource>, id: string, resource: CfnResource, what: string): void {
+  if (Object.hasOwn(into, id)) throw new LogicalIdConflictError(`two ${what} make the logical id ${id}`);
+  into[id] = resource;
+}

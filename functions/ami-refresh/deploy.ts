@@ -16,6 +16,7 @@ import {
   unique,
 } from '../../deploy/capability';
 import {
+  addUnique,
   arnOf,
   FAILED_EVENTS_QUEUE_ARN,
   logicalIdPart,
@@ -70,11 +71,6 @@ export const SCHEDULER_ROLE = 'AmiRefreshSchedulerRole';
 export const RETENTION_CRON = 'cron(0 4 * * ? *)';
 export const RETENTION_DEFAULT_TIMEZONE = 'UTC';
 
-/** Two services whose names make the same logical id (only "-" tells them apart, e.g. "web-1" and "web1"). */
-export class ScheduleIdConflictError extends Error {
-  override readonly name = 'ScheduleIdConflictError';
-}
-
 /** The manual or scheduled request the bake function takes (functions/ami-refresh/events.ts, requestSchema). */
 export function bakeRequest(action: 'bake' | 'retention', service: string): string {
   return JSON.stringify({ fleetpilot: 'ami-refresh', action, service });
@@ -106,10 +102,7 @@ function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource
       deadLetterArn: FAILED_EVENTS_QUEUE_ARN,
     }),
   };
-  const add = (id: string, resource: CfnResource) => {
-    if (Object.hasOwn(resources, id)) throw new ScheduleIdConflictError(`two services make the logical id ${id}`);
-    resources[id] = resource;
-  };
+  const add = (id: string, resource: CfnResource) => addUnique(resources, id, resource, 'services');
   for (const service of managed) {
     const id = logicalIdPart(service.name);
     const schedule = service.amiRefresh.schedule;

@@ -9,6 +9,7 @@
  */
 import { type CapabilityDeploy, type CfnResource, cfn, type IamStatement, unique } from '../../deploy/capability';
 import {
+  addUnique,
   arnOf,
   FAILED_EVENTS_QUEUE_ARN,
   logicalIdPart,
@@ -28,11 +29,6 @@ export const SCALE_SCHEDULER_ROLE = 'ScheduleSchedulerRole';
 export const RECONCILE_SCHEDULE = 'ScheduleReconcile';
 /** Every 15 minutes (Scheduler user guide, "Schedule types": rate-based schedules). */
 export const RECONCILE_RATE = 'rate(15 minutes)';
-
-/** Two rules whose names make the same logical id (only "-", "_" or "." tell them apart). */
-export class ScheduleRuleIdConflictError extends Error {
-  override readonly name = 'ScheduleRuleIdConflictError';
-}
 
 export const scheduleDeploy: CapabilityDeploy = {
   name: 'schedule',
@@ -87,13 +83,17 @@ function resources(config: FleetpilotConfig): Record<string, CfnResource> {
   for (const service of services) {
     for (const rule of service.schedule.rules) {
       const id = ruleScheduleId(service.name, rule.name);
-      if (Object.hasOwn(out, id)) throw new ScheduleRuleIdConflictError(`two rules make the logical id ${id}`);
-      out[id] = schedulerSchedule({
-        description: `fleetpilot: scheduled capacity of service ${service.name}, rule ${rule.name}`,
-        expression: rule.cron,
-        timezone: service.schedule.timezone,
-        target: target(ruleInput(service.name, rule.name)),
-      });
+      addUnique(
+        out,
+        id,
+        schedulerSchedule({
+          description: `fleetpilot: scheduled capacity of service ${service.name}, rule ${rule.name}`,
+          expression: rule.cron,
+          timezone: service.schedule.timezone,
+          target: target(ruleInput(service.name, rule.name)),
+        }),
+        'rules',
+      );
     }
   }
   return out;

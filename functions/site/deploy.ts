@@ -17,6 +17,7 @@ import {
   unique,
 } from '../../deploy/capability';
 import {
+  addUnique,
   arnOf,
   FAILED_EVENTS_QUEUE_ARN,
   logicalIdPart,
@@ -36,11 +37,6 @@ export const SITE_SCHEDULER_ROLE = 'SiteSchedulerRole';
 /** Hourly check (repairs; tells only what changed) and a daily full report at 06:00 UTC. */
 export const HOURLY_CHECK = 'rate(1 hour)';
 export const DAILY_REPORT = 'cron(0 6 * * ? *)';
-
-/** Two services whose names make the same logical id (only "-" tells them apart, e.g. "web-1" and "web1"). */
-export class SiteScheduleIdConflictError extends Error {
-  override readonly name = 'SiteScheduleIdConflictError';
-}
 
 /** The scheduled or manual request the check function takes (functions/site/events.ts). */
 export function checkRequest(service: string, report: 'all' | 'changes'): string {
@@ -97,9 +93,7 @@ function scheduleResources(config: FleetpilotConfig): Record<string, CfnResource
       [`SiteCheckHourly${id}`, schedule(service.name, HOURLY_CHECK, 'changes', 'check and repair')],
       [`SiteReportDaily${id}`, schedule(service.name, DAILY_REPORT, 'all', 'report on')],
     ] as const) {
-      if (Object.hasOwn(resources, key))
-        throw new SiteScheduleIdConflictError(`two services make the logical id ${key}`);
-      resources[key] = resource;
+      addUnique(resources, key, resource, 'services');
     }
   }
   return resources;

@@ -4,8 +4,10 @@
  * an `amiRefresh` section, and the one role they invoke the bake function with — trusted by Scheduler for this account
  * only, allowed to invoke that function and to dead-letter, nothing else.
  */
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LogicalIdConflictError } from '../../deploy/scheduler';
 import {
   amiRefreshDeploy,
   BAKE_FUNCTION,
@@ -13,7 +15,6 @@ import {
   RETENTION_CRON,
   RETENTION_DEFAULT_TIMEZONE,
   SCHEDULER_ROLE,
-  ScheduleIdConflictError,
 } from '../../functions/ami-refresh/deploy';
 import { parseRequest } from '../../functions/ami-refresh/events';
 import type { FleetpilotConfig, ServiceConfig } from '../../shared/config/schema';
@@ -240,7 +241,7 @@ describe('amiRefreshDeploy.resources for other configs', () => {
   it('refuses two services whose names make the same logical id', () => {
     const clash = withServices((web) => [service(web, 'web-1', web.amiRefresh), service(web, 'web1', web.amiRefresh)]);
 
-    expect(() => amiRefreshDeploy.resources?.(clash)).toThrow(ScheduleIdConflictError);
+    expect(() => amiRefreshDeploy.resources?.(clash)).toThrow(LogicalIdConflictError);
   });
 });
 

@@ -4,6 +4,7 @@
  * trusted by Scheduler for this account only; the functions policy's site statements scoped to the site zone, the
  * site names and the configured load balancer's listeners.
  */
+import { LogicalIdConflictError } from '../../deploy/scheduler';
 import { ownerName } from '../../functions/site/alias';
 import {
   checkRequest,
@@ -11,7 +12,6 @@ import {
   HOURLY_CHECK,
   SITE_CHECK_FUNCTION,
   SITE_SCHEDULER_ROLE,
-  SiteScheduleIdConflictError,
   siteDeploy,
 } from '../../functions/site/deploy';
 import { parseSiteRequest } from '../../functions/site/events';
@@ -112,7 +112,7 @@ describe('the site schedules in the packaged template', () => {
 
     expect(siteDeploy.resources?.(without)).toEqual({});
     expect(siteDeploy.iamStatements(without)).toEqual([]);
-    expect(() => siteDeploy.resources?.(clash)).toThrow(SiteScheduleIdConflictError);
+    expect(() => siteDeploy.resources?.(clash)).toThrow(LogicalIdConflictError);
     expect(checkRequest('web', 'changes')).toBe(
       '{"fleetpilot":"site","action":"check","service":"web","report":"changes"}',
     );

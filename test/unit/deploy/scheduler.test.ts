@@ -2,7 +2,14 @@
  * deploy/scheduler.ts: the Scheduler role and schedules every capability declares through it (the packaged template's
  * schedules are checked per capability in test/template/; these are the cases the example config does not reach).
  */
-import { arnOf, logicalIdPart, schedulerRole, schedulerSchedule } from '../../../deploy/scheduler';
+import {
+  addUnique,
+  arnOf,
+  LogicalIdConflictError,
+  logicalIdPart,
+  schedulerRole,
+  schedulerSchedule,
+} from '../../../deploy/scheduler';
 
 type Props = Record<string, unknown>;
 type Statement = { Sid?: string; Action: string; Resource: unknown };
@@ -54,5 +61,19 @@ describe('a schedule', () => {
       'BusinessHours',
       'X',
     ]);
+  });
+});
+
+describe('resources under logical ids made from names', () => {
+  it('refuses a second resource under an id two names made, naming the id', () => {
+    const resources = {};
+    const resource = { Type: 'AWS::Scheduler::Schedule', Properties: {} };
+    addUnique(resources, `Rule${logicalIdPart('web-1')}`, resource, 'rules');
+
+    const again = () => addUnique(resources, `Rule${logicalIdPart('web1')}`, resource, 'rules');
+
+    expect(again).toThrow(LogicalIdConflictError);
+    expect(again).toThrow('two rules make the logical id RuleWeb1');
+    expect(Object.keys(resources)).toEqual(['RuleWeb1']);
   });
 });
